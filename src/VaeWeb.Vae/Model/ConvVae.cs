@@ -1,0 +1,53 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VaeWeb.Vae.Model;
+
+/// <summary>The output of one forward pass through the VAE.</summary>
+public readonly record struct VaeOutput(Tensor Logits, Tensor Mu, Tensor LogVar) : IDisposable
+{
+    public void Dispose()
+    {
+        Logits.Dispose();
+        Mu.Dispose();
+        LogVar.Dispose();
+    }
+}
+
+/// <summary>
+/// The convolutional VAE of the design: encoder, reparameterisation z = μ + σ·ε, decoder.
+/// </summary>
+public sealed class ConvVae : Module<Tensor, VaeOutput>
+{
+    private readonly Encoder encoder;
+    private readonly Decoder decoder;
+
+    public ConvVae(ModelConfig config) : base(nameof(ConvVae))
+    {
+        Config = config;
+        encoder = new Encoder(config);
+        decoder = new Decoder(config);
+        RegisterComponents();
+    }
+
+    public ModelConfig Config { get; }
+
+    public Encoder Encoder => encoder;
+
+    public Decoder Decoder => decoder;
+
+    /// <summary>Encodes, draws one z per image with <paramref name="generator"/>, and decodes to logits.</summary>
+    public VaeOutput ForwardSampled(Tensor x, Generator? generator)
+    {
+        var (mu, logVar) = encoder.forward(x);
+        using var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
+        using var std = (logVar * 0.5).exp_();
+        using var z = mu + std * eps;
+        return new VaeOutput(decoder.Logits(z), mu, logVar);
+    }
+
+    public override VaeOutput forward(Tensor x) => ForwardSampled(x, generator: null);
+
+    public static long CountParameters(Module module) => module.parameters().Sum(p => p.numel());
+}

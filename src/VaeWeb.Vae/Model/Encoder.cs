@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VaeWeb.Vae.Model;
+
+/// <summary>q(z|x): two stride-2 convolutions, a hidden layer and the μ / log σ² heads.</summary>
+public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
+{
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly Linear fc;
+    private readonly Linear mu;
+    private readonly Linear logVar;
+
+    public Encoder(ModelConfig config) : base(nameof(Encoder))
+    {
+        conv1 = Conv2d(1, config.Conv1Channels, kernel_size: 3, stride: 2, padding: 1);
+        conv2 = Conv2d(config.Conv1Channels, config.Conv2Channels, kernel_size: 3, stride: 2, padding: 1);
+        fc = Linear(config.FlatFeatures, config.HiddenUnits);
+        mu = Linear(config.HiddenUnits, config.LatentDim);
+        logVar = Linear(config.HiddenUnits, config.LatentDim);
+        RegisterComponents();
+    }
+
+    public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
+    {
+        using var h1 = functional.relu(conv1.forward(x));
+        using var h2 = functional.relu(conv2.forward(h1));
+        using var flat = h2.flatten(1);
+        using var h3 = functional.relu(fc.forward(flat));
+        return (mu.forward(h3), logVar.forward(h3));
+    }
+}

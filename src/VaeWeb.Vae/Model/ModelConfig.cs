@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace VaeWeb.Vae.Model;
+
+/// <summary>How the decoder's output is scored against the input.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Likelihood>))]
+public enum Likelihood
+{
+    /// <summary>Summed squared error: a Gaussian decoder of fixed variance (the reference).</summary>
+    Gaussian,
+
+    /// <summary>Summed binary cross-entropy: a Bernoulli decoder.</summary>
+    Bernoulli,
+}
+
+/// <summary>The shape of the convolutional VAE; the defaults are the reference model.</summary>
+public sealed record ModelConfig
+{
+    public const int ImageSide = 28;
+    public const int Pixels = ImageSide * ImageSide;
+
+    public int Conv1Channels { get; init; } = 32;
+    public int Conv2Channels { get; init; } = 64;
+    public int HiddenUnits { get; init; } = 128;
+    public int LatentDim { get; init; } = 64;
+    public Likelihood Likelihood { get; init; } = Likelihood.Gaussian;
+
+    /// <summary>Weight of the KL term (β-VAE); 1 is the ordinary ELBO.</summary>
+    public double Beta { get; init; } = 1.0;
+
+    /// <summary>The two stride-2 convolutions take 28×28 down to 7×7.</summary>
+    public int FlatFeatures => Conv2Channels * 7 * 7;
+
+    public static ModelConfig Reference { get; } = new();
+}

@@ -1,0 +1,69 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VaeWeb.Vae.Model;
+
+/// <summary>The batch-averaged loss and its two parts, as scalar tensors.</summary>
+public readonly record struct LossParts(Tensor Loss, Tensor Reconstruction, Tensor Kl) : IDisposable
+{
+    public void Dispose()
+    {
+        Loss.Dispose();
+        Reconstruction.Dispose();
+        Kl.Dispose();
+    }
+}
+
+/// <summary>
+/// The negative ELBO of the reference model. Per image: reconstruction summed over the 784 pixels
+/// plus β·KL(q(z|x) ‖ N(0, I)) = −½ Σⱼ (1 + log σⱼ² − μⱼ² − σⱼ²); both averaged over the batch.
+/// </summary>
+public static class VaeLoss
+{
+    public static LossParts Compute(Tensor logits, Tensor x, Tensor mu, Tensor logVar, Likelihood likelihood, double beta)
+    {
+        var batch = x.shape[0];
+        using var recon = ReconstructionPerImage(logits, x, likelihood);
+        using var kl = KlPerImage(mu, logVar);
+        var reconMean = recon.sum() / batch;
+        var klMean = kl.sum() / batch;
+        var loss = beta == 1.0 ? reconMean + klMean : reconMean + klMean * beta;
+        return new LossParts(loss, reconMean, klMean);
+    }
+
+    /// <summary>Σ over pixels of the reconstruction error, one value per image.</summary>
+    public static Tensor ReconstructionPerImage(Tensor logits, Tensor x, Likelihood likelihood)
+    {
+        var flatLogits = logits.reshape(logits.shape[0], -1);
+        var flatX = x.reshape(x.shape[0], -1);
+        using (flatLogits)
+        using (flatX)
+        {
+            if (likelihood == Likelihood.Bernoulli)
+            {
+                // From logits: numerically stable where the sigmoid saturates.
+                return functional.binary_cross_entropy_with_logits(flatLogits, flatX, reduction: Reduction.None).sum(1);
+            }
+
+            using var xHat = flatLogits.sigmoid();
+            using var diff = xHat - flatX;
+            return diff.square().sum(1);
+        }
+    }
+
+    /// <summary>KL(N(μ, σ²) ‖ N(0, I)) in closed form, one value per image.</summary>
+    public static Tensor KlPerImage(Tensor mu, Tensor logVar)
+    {
+        using var perDim = KlPerDimension(mu, logVar);
+        return perDim.sum(1);
+    }
+
+    /// <summary>KL per latent dimension and image: −½ (1 + log σ² − μ² − σ²).</summary>
+    public static Tensor KlPerDimension(Tensor mu, Tensor logVar)
+    {
+        using var variance = logVar.exp();
+        using var muSq = mu.square();
+        using var inner = 1 + logVar - muSq - variance;
+        return inner * -0.5;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using VaeWeb.Vae.Data;
+using VaeWeb.Vae.Model;
+using static TorchSharp.torch;
+
+namespace VaeWeb.Vae.Training;
+
+/// <summary>The loss went NaN or infinite: the run cannot continue.</summary>
+public sealed class NonFiniteLossException(int epoch, int step, LossSummary loss)
+    : Exception($"The loss became non-finite at epoch {epoch}, step {step} (loss {loss.Loss}, reconstruction {loss.Reconstruction}, KL {loss.Kl}).");
+
+/// <summary>
+/// Trains a <see cref="ConvVae"/> with Adam on one data set. Deterministic for a given seed and
+/// thread count: the weights are initialised from the seed, and one generator seeded from it drives
+/// both the per-epoch shuffles and the reparameterisation noise. Not thread-safe: one thread owns it.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private const int EvaluationBatch = 1000;
+    private static readonly Lock InitLock = new();
+
+    private readonly DigitDataset data;
+    private readonly Generator generator;
+    private readonly Adam optimizer;
+
+    public Trainer(TrainingConfig config, DigitDataset data)
+    {
+        Config = config;
+        this.data = data;
+        if (config.Threads > 0)
+        {
+            set_num_threads(config.Threads);
+        }
+
+        // Weight initialisation draws from LibTorch's global generator; seed it and build the model
+        // under one lock so a concurrent construction elsewhere cannot interleave its draws.
+        lock (InitLock)
+        {
+            manual_seed(config.Seed);
+            Model = new ConvVae(config.Model);
+        }
+
+        generator = new Generator((ulong)config.Seed);
+        optimizer = optim.Adam(Model.parameters(), lr: config.LearningRate);
+    }
+
+    public TrainingConfig Config { get; }
+
+    public ConvVae Model { get; }
+
+    public DigitDataset Data => data;
+
+    /// <summary>Epochs finished so far (the next epoch to run is this plus one).</summary>
+    public int CompletedEpochs { get; private set; }
+
+    public int StepsPerEpoch => (data.Train.Count + Config.BatchSize - 1) / Config.BatchSize;
+
+    /// <summary>Runs one epoch over a fresh permutation of the training split, then scores the test split.</summary>
+    public EpochResult RunEpoch(Action<StepProgress>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        var epoch = CompletedEpochs + 1;
+        var train = data.Train.Images;
+        var count = data.Train.Count;
+        var steps = StepsPerEpoch;
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, reconSum = 0, klSum = 0;
+        var seen = 0;
+
+        Model.train();
+        using var permutation = randperm(count, generator: generator);
+        for (var step = 0; step < steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var size = Math.Min(Config.BatchSize, count - step * Config.BatchSize);
+            var batch = train.index_select(0, permutation.narrow(0, step * Config.BatchSize, size));
+            var output = Model.ForwardSampled(batch, generator);
+            var parts = VaeLoss.Compute(output.Logits, batch, output.Mu, output.LogVar, Config.Model.Likelihood, Config.Model.Beta);
+
+            optimizer.zero_grad();
+            parts.Loss.backward();
+            optimizer.step();
+
+            // One host read per step for all three numbers.
+            var values = stack([parts.Loss.detach(), parts.Reconstruction.detach(), parts.Kl.detach()]).data<float>();
+            var stepLoss = new LossSummary(values[0], values[1], values[2]);
+            if (!stepLoss.IsFinite)
+            {
+                throw new NonFiniteLossException(epoch, step + 1, stepLoss);
+            }
+
+            lossSum += stepLoss.Loss * size;
+            reconSum += stepLoss.Reconstruction * size;
+            klSum += stepLoss.Kl * size;
+            seen += size;
+            onStep?.Invoke(new StepProgress(
+                epoch,
+                step + 1,
+                steps,
+                new LossSummary(lossSum / seen, reconSum / seen, klSum / seen),
+                seen / clock.Elapsed.TotalSeconds));
+        }
+
+        var trainTime = clock.Elapsed;
+        var test = Evaluate(data.Test);
+        CompletedEpochs = epoch;
+        return new EpochResult(
+            epoch,
+            new LossSummary(lossSum / seen, reconSum / seen, klSum / seen),
+            test,
+            clock.Elapsed,
+            seen / trainTime.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The training loss (same definition, one sampled z per image) on a split, without gradients.
+    /// A fixed generator makes the figure repeatable for the same weights.
+    /// </summary>
+    public LossSummary Evaluate(DigitSplit split) => Evaluate(Model, split, Config.Model);
+
+    public static LossSummary Evaluate(ConvVae model, DigitSplit split, ModelConfig config)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var evalGenerator = new Generator(12345);
+            double loss = 0, recon = 0, kl = 0;
+            for (var start = 0; start < split.Count; start += EvaluationBatch)
+            {
+                using var scope = NewDisposeScope();
+                var size = Math.Min(EvaluationBatch, split.Count - start);
+                var batch = split.Images.narrow(0, start, size);
+                var output = model.ForwardSampled(batch, evalGenerator);
+                var parts = VaeLoss.Compute(output.Logits, batch, output.Mu, output.LogVar, config.Likelihood, config.Beta);
+                var values = stack([parts.Loss, parts.Reconstruction, parts.Kl]).data<float>();
+                loss += values[0] * size;
+                recon += values[1] * size;
+                kl += values[2] * size;
+            }
+
+            return new LossSummary(loss / split.Count, recon / split.Count, kl / split.Count);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>Saves the optimiser's state (Adam moments and step counts) for a resumable checkpoint.</summary>
+    public void SaveOptimizerState(string path) => optimizer.save_state_dict(path);
+
+    /// <summary>Restores weights and optimiser state and continues counting epochs after <paramref name="completedEpochs"/>.</summary>
+    public void Restore(string weightsPath, string optimizerPath, int completedEpochs)
+    {
+        Model.load(weightsPath);
+        optimizer.load_state_dict(optimizerPath);
+        CompletedEpochs = completedEpochs;
+        // Continue the random stream at a point that depends on where we resume, not on the past.
+        generator.manual_seed(Config.Seed * 1_000_003 + completedEpochs);
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        generator.Dispose();
+        Model.Dispose();
+    }
+}
