@@ -1,9 +1,6 @@
-using System.Text.Json.Serialization;
-
 namespace VaeWeb.Vae.Model;
 
 /// <summary>How the decoder's output is scored against the input.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Likelihood>))]
 public enum Likelihood
 {
     /// <summary>Summed squared error: a Gaussian decoder of fixed variance (the reference).</summary>

@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VaeWeb.Vae.Training;
+
+namespace VaeWeb.Vae.Checkpoints;
+
+/// <summary>What a checkpoint says about itself, stored beside the weights.</summary>
+public sealed record CheckpointMetadata(
+    string RunId,
+    int Epoch,
+    string Dataset,
+    TrainingConfig Config,
+    EpochResult Result,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The version clients see: run id and epoch.</summary>
+    public string ModelVersion => ModelVersions.Format(RunId, Epoch);
+}
+
+public static class ModelVersions
+{
+    public static string Format(string runId, int epoch) => $"{runId}.e{epoch}";
+}
+
+/// <summary>One checkpoint on disk whose manifest verified.</summary>
+public sealed record Checkpoint(string Directory, string Stem, CheckpointMetadata Metadata)
+{
+    public string WeightsPath => Path.Combine(Directory, Stem + CheckpointStore.WeightsSuffix);
+
+    public string OptimizerPath => Path.Combine(Directory, Stem + CheckpointStore.OptimizerSuffix);
+}
+
+/// <summary>The manifest written last: the checkpoint exists only once it does.</summary>
+public sealed record CheckpointManifest(int Version, Dictionary<string, string> Sha256, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Checkpoints under <c>checkpoints/&lt;run&gt;/epoch-&lt;k&gt;.*</c>. Every file is written to a
+/// temporary name, flushed to disk and renamed; the manifest holding each file's SHA-256 is
+/// written the same way, last, so a crash at any moment leaves either a whole checkpoint or files
+/// that no manifest vouches for. A checkpoint that fails its manifest is moved aside, never loaded.
+/// </summary>
+public sealed class CheckpointStore
+{
+    public const string WeightsSuffix = ".weights";
+    public const string OptimizerSuffix = ".optim";
+    public const string MetadataSuffix = ".json";
+    public const string ManifestSuffix = ".manifest.json";
+    private const string TempSuffix = ".tmp";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    public CheckpointStore(string stateDirectory)
+    {
+        Root = Path.Combine(stateDirectory, "checkpoints");
+        QuarantineRoot = Path.Combine(stateDirectory, "quarantine");
+    }
+
+    public string Root { get; }
+
+    public string QuarantineRoot { get; }
+
+    public static string StemFor(int epoch) => $"epoch-{epoch:D4}";
+
+    /// <summary>Writes a checkpoint; the two callbacks write the weights and optimiser files to the path given.</summary>
+    public Checkpoint Save(CheckpointMetadata metadata, Action<string> writeWeights, Action<string> writeOptimizer)
+    {
+        var directory = Path.Combine(Root, metadata.RunId);
+        Directory.CreateDirectory(directory);
+        var stem = StemFor(metadata.Epoch);
+        var hashes = new Dictionary<string, string>();
+
+        void WriteFile(string suffix, Action<string> write)
+        {
+            var final = Path.Combine(directory, stem + suffix);
+            var temp = final + TempSuffix;
+            write(temp);
+            FlushToDisk(temp);
+            hashes[stem + suffix] = Sha256Of(temp);
+            File.Move(temp, final, overwrite: true);
+        }
+
+        WriteFile(WeightsSuffix, writeWeights);
+        WriteFile(OptimizerSuffix, writeOptimizer);
+        WriteFile(MetadataSuffix, path => File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(metadata, Json)));
+
+        var manifest = new CheckpointManifest(1, hashes, metadata.CreatedAt);
+        var manifestPath = Path.Combine(directory, stem + ManifestSuffix);
+        var manifestTemp = manifestPath + TempSuffix;
+        File.WriteAllBytes(manifestTemp, JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
+        FlushToDisk(manifestTemp);
+        File.Move(manifestTemp, manifestPath, overwrite: true);
+        FlushDirectory(directory);
+        return new Checkpoint(directory, stem, metadata);
+    }
+
+    /// <summary>
+    /// All checkpoints whose manifests verify, oldest first. Anything that fails (a missing or
+    /// damaged file, a manifest that does not parse) is moved to the quarantine folder and
+    /// reported through <paramref name="onRejected"/>.
+    /// </summary>
+    public IReadOnlyList<Checkpoint> LoadVerified(Action<string, string>? onRejected = null)
+    {
+        var found = new List<Checkpoint>();
+        if (!Directory.Exists(Root))
+        {
+            return found;
+        }
+
+        foreach (var runDirectory in Directory.EnumerateDirectories(Root))
+        {
+            RemoveLeftoverTemporaries(runDirectory);
+            foreach (var manifestPath in Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix))
+            {
+                var stem = Path.GetFileName(manifestPath)[..^ManifestSuffix.Length];
+                var problem = Verify(runDirectory, stem, out var metadata);
+                if (problem is null && metadata is not null)
+                {
+                    found.Add(new Checkpoint(runDirectory, stem, metadata));
+                }
+                else
+                {
+                    Quarantine(runDirectory, stem);
+                    onRejected?.Invoke(Path.Combine(Path.GetFileName(runDirectory), stem), problem ?? "unreadable metadata");
+                }
+            }
+        }
+
+        return found.OrderBy(c => c.Metadata.CreatedAt).ThenBy(c => c.Metadata.Epoch).ToList();
+    }
+
+    /// <summary>Checks one checkpoint against its manifest; null when it verifies.</summary>
+    public static string? Verify(string runDirectory, string stem, out CheckpointMetadata? metadata)
+    {
+        metadata = null;
+        CheckpointManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllBytes(Path.Combine(runDirectory, stem + ManifestSuffix)), Json);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return $"the manifest does not parse ({e.Message})";
+        }
+
+        if (manifest?.Sha256 is null || manifest.Sha256.Count == 0)
+        {
+            return "the manifest lists no files";
+        }
+
+        foreach (var suffix in new[] { WeightsSuffix, OptimizerSuffix, MetadataSuffix })
+        {
+            var name = stem + suffix;
+            var path = Path.Combine(runDirectory, name);
+            if (!manifest.Sha256.TryGetValue(name, out var expected))
+            {
+                return $"the manifest does not list {name}";
+            }
+
+            if (!File.Exists(path))
+            {
+                return $"{name} is missing";
+            }
+
+            if (!string.Equals(Sha256Of(path), expected, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"{name} does not match its SHA-256 in the manifest (truncated or corrupt)";
+            }
+        }
+
+        try
+        {
+            metadata = JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllBytes(Path.Combine(runDirectory, stem + MetadataSuffix)), Json);
+        }
+        catch (JsonException e)
+        {
+            return $"the metadata does not parse ({e.Message})";
+        }
+
+        return metadata is null ? "the metadata is empty" : null;
+    }
+
+    /// <summary>Deletes every checkpoint of <paramref name="runId"/> except those in <paramref name="keep"/>.</summary>
+    public void DeleteExcept(string runId, IReadOnlySet<string> keep)
+    {
+        var directory = Path.Combine(Root, runId);
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var manifestPath in Directory.EnumerateFiles(directory, "*" + ManifestSuffix))
+        {
+            var stem = Path.GetFileName(manifestPath)[..^ManifestSuffix.Length];
+            if (keep.Contains(stem))
+            {
+                continue;
+            }
+
+            // The manifest goes first: without it the rest is no longer a checkpoint.
+            File.Delete(manifestPath);
+            foreach (var suffix in new[] { WeightsSuffix, OptimizerSuffix, MetadataSuffix })
+            {
+                File.Delete(Path.Combine(directory, stem + suffix));
+            }
+        }
+    }
+
+    private void Quarantine(string runDirectory, string stem)
+    {
+        var target = Path.Combine(QuarantineRoot, Path.GetFileName(runDirectory));
+        Directory.CreateDirectory(target);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var file in Directory.EnumerateFiles(runDirectory, stem + ".*"))
+        {
+            File.Move(file, Path.Combine(target, $"{Path.GetFileName(file)}.{stamp}"), overwrite: true);
+        }
+    }
+
+    private static void RemoveLeftoverTemporaries(string runDirectory)
+    {
+        foreach (var temp in Directory.EnumerateFiles(runDirectory, "*" + TempSuffix))
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static void FlushToDisk(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>fsync on the directory makes the renames themselves durable (POSIX only).</summary>
+    private static void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Some file systems refuse to open directories; the renames are still atomic there.
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using VaeWeb.Vae.Model;
+using static TorchSharp.torch;
+
+namespace VaeWeb.Vae.Inference;
+
+/// <summary>
+/// An immutable copy of a trained VAE for serving: its own weights (never the training module's),
+/// eval mode, no gradients. Safe to call from many request threads at once; every method does its
+/// tensor work in one dispose scope and returns managed arrays.
+/// </summary>
+public sealed class InferenceModel : IDisposable
+{
+    private readonly ConvVae model;
+
+    private InferenceModel(ConvVae model, string version)
+    {
+        this.model = model;
+        Version = version;
+        model.eval();
+        foreach (var parameter in model.parameters())
+        {
+            parameter.requires_grad = false;
+        }
+    }
+
+    public string Version { get; }
+
+    public ModelConfig Config => model.Config;
+
+    public int LatentDim => model.Config.LatentDim;
+
+    public ConvVae Module => model;
+
+    /// <summary>Copies the weights of <paramref name="source"/> into a new, independent module.</summary>
+    public static InferenceModel CopyOf(ConvVae source, string version)
+    {
+        var copy = new ConvVae(source.Config);
+        using (no_grad())
+        {
+            var sourceParameters = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, parameter) in copy.named_parameters())
+            {
+                parameter.copy_(sourceParameters[name]);
+            }
+        }
+
+        return new InferenceModel(copy, version);
+    }
+
+    /// <summary>Loads weights saved by <c>Module.save</c>.</summary>
+    public static InferenceModel Load(ModelConfig config, string weightsPath, string version)
+    {
+        var module = new ConvVae(config);
+        module.load(weightsPath);
+        return new InferenceModel(module, version);
+    }
+
+    /// <summary>Decodes n draws of z ~ N(0, I) from a generator seeded with <paramref name="seed"/>.</summary>
+    public float[][] Sample(int n, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        using var generator = new Generator((ulong)seed);
+        var z = randn([n, LatentDim], generator: generator);
+        return ToImages(model.Decoder.forward(z));
+    }
+
+    /// <summary>Decodes latent vectors (each of length <see cref="LatentDim"/>).</summary>
+    public float[][] Decode(IReadOnlyList<float[]> zs)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var z = FromRows(zs, LatentDim);
+        return ToImages(model.Decoder.forward(z));
+    }
+
+    /// <summary>The posterior mean and log-variance of each image (784 pixels in [0, 1]).</summary>
+    public (float[][] Mu, float[][] LogVar) Encode(IReadOnlyList<float[]> images)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        var x = FromRows(images, ModelConfig.Pixels).view(-1, 1, ModelConfig.ImageSide, ModelConfig.ImageSide);
+        var (mu, logVar) = model.Encoder.forward(x);
+        return (ToRows(mu), ToRows(logVar));
+    }
+
+    internal static Tensor FromRows(IReadOnlyList<float[]> rows, int width)
+    {
+        var flat = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != width)
+            {
+                throw new ArgumentException($"Row {i} has {rows[i].Length} values; {width} expected.", nameof(rows));
+            }
+
+            rows[i].CopyTo(flat, i * width);
+        }
+
+        return tensor(flat, [rows.Count, width]);
+    }
+
+    internal static float[][] ToRows(Tensor t)
+    {
+        using var flat = t.reshape(t.shape[0], -1).contiguous();
+        var width = (int)flat.shape[1];
+        var all = flat.data<float>().ToArray();
+        var rows = new float[flat.shape[0]][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = all.AsSpan(i * width, width).ToArray();
+        }
+
+        return rows;
+    }
+
+    private static float[][] ToImages(Tensor images) => ToRows(images);
+
+    public void Dispose() => model.Dispose();
+}

@@ -1,0 +1,54 @@
+using Microsoft.Net.Http.Headers;
+
+namespace VaeWeb.Api;
+
+/// <summary>PNG or JSON, chosen by <c>format=</c> or the <c>Accept</c> header (PNG when neither asks for JSON).</summary>
+public static class ResponseFormat
+{
+    public const string ModelVersionHeader = "X-Model-Version";
+
+    public static bool WantsJson(HttpRequest request, string? format)
+    {
+        if (!string.IsNullOrEmpty(format))
+        {
+            return format.Equals("json", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept.Count == 0)
+        {
+            return false;
+        }
+
+        // The most preferred of the two wins; browsers' */* keeps PNG.
+        var json = Quality(accept, "application/json");
+        var png = Quality(accept, "image/png");
+        return json > 0 && json > png;
+    }
+
+    /// <summary>Null when <paramref name="format"/> is absent or known; otherwise the message for a 400.</summary>
+    public static string? Validate(string? format) =>
+        string.IsNullOrEmpty(format) || format is "json" or "png" || format.Equals("json", StringComparison.OrdinalIgnoreCase) || format.Equals("png", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"format must be 'png' or 'json', got '{format}'.";
+
+    private static double Quality(IList<MediaTypeHeaderValue> accept, string mediaType)
+    {
+        var wanted = new MediaTypeHeaderValue(mediaType);
+        double best = 0;
+        foreach (var value in accept)
+        {
+            if (value.MatchesMediaType(mediaType) && !value.MatchesAllTypes)
+            {
+                best = Math.Max(best, value.Quality ?? 1.0);
+            }
+            else if (wanted.IsSubsetOf(value))
+            {
+                // Wildcards count a little less than an exact match.
+                best = Math.Max(best, (value.Quality ?? 1.0) * 0.99);
+            }
+        }
+
+        return best;
+    }
+}

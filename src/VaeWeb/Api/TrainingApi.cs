@@ -1,0 +1,91 @@
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using VaeWeb.Data;
+using VaeWeb.Training;
+
+namespace VaeWeb.Api;
+
+/// <summary><c>/train</c>: start, watch and cancel the one training run.</summary>
+public static class TrainingApi
+{
+    public static RouteGroupBuilder MapTrainingApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/train").WithTags("Training");
+
+        group.MapPost("/", StartRun)
+            .WithName("StartRun")
+            .WithSummary("Start a training run")
+            .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults.")
+            .Accepts<TrainRequest>("application/json");
+        group.MapGet("/", GetStatus)
+            .WithName("GetTrainingStatus")
+            .WithSummary("Status of the current or last run");
+        group.MapGet("/events", StreamStatus)
+            .WithName("StreamTrainingStatus")
+            .WithSummary("The run status as Server-Sent Events, one event per update");
+        group.MapDelete("/", CancelRun)
+            .WithName("CancelRun")
+            .WithSummary("Cancel the active run (its last checkpoint is kept)");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<RunStatus>, ValidationProblem, ProblemHttpResult>> StartRun(
+        HttpRequest request,
+        TrainingService training,
+        DatasetCatalog datasets,
+        CancellationToken cancellationToken)
+    {
+        JsonElement? body = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            if (!request.HasJsonContentType())
+            {
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    title: "Unsupported body",
+                    detail: $"The body must be JSON (Content-Type: application/json), got '{request.ContentType}'.");
+            }
+
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+                body = document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                return Problems.Invalid("body", $"The body is not valid JSON: {e.Message}");
+            }
+        }
+
+        var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        return training.TryStart(parameters) switch
+        {
+            StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
+            StartResult.AlreadyActive active => Problems.Conflict(
+                "A run is already active",
+                $"Run {active.Status.RunId} is {active.Status.State.ToString().ToLowerInvariant()}; cancel it with DELETE /train or wait for it to finish."),
+            StartResult.Disabled => TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Training is disabled",
+                detail: "This instance serves models only (Vae:Training:Enabled is false)."),
+            _ => throw new InvalidOperationException("Unknown start result."),
+        };
+    }
+
+    public static Ok<RunStatus> GetStatus(TrainingStatusFeed feed) => TypedResults.Ok(feed.Current);
+
+    public static ServerSentEventsResult<RunStatus> StreamStatus(TrainingStatusFeed feed, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(
+            feed.Subscribe(cancellationToken).Select(status => new SseItem<RunStatus>(status, "status")));
+
+    public static Results<Accepted<RunStatus>, ProblemHttpResult> CancelRun(TrainingService training, TrainingStatusFeed feed) =>
+        training.TryCancel()
+            ? TypedResults.Accepted((string?)null, feed.Current)
+            : Problems.NotFound("No active run", "There is no queued or running run to cancel.");
+}

@@ -1,0 +1,85 @@
+using System.ComponentModel.DataAnnotations;
+using VaeWeb.Vae.Model;
+
+namespace VaeWeb.Configuration;
+
+/// <summary>The "Vae" configuration section.</summary>
+public sealed class VaeOptions
+{
+    public const string Section = "Vae";
+
+    /// <summary>Where run history and checkpoints live; relative paths are taken from the working directory.</summary>
+    [Required]
+    public string StateDirectory { get; set; } = "state";
+
+    /// <summary>The data set a run uses when its request names none.</summary>
+    [Required]
+    public string DefaultDataset { get; set; } = "mnist";
+
+    /// <summary>Named IDX folders; relative paths are taken from the application's folder.</summary>
+    public Dictionary<string, DatasetOptions> Datasets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    [Required]
+    public TrainingOptions Training { get; set; } = new();
+
+    [Required]
+    public ServingOptions Serving { get; set; } = new();
+}
+
+public sealed class DatasetOptions
+{
+    [Required]
+    public string Path { get; set; } = "";
+
+    /// <summary>Use only the first N training images (small demos and tests).</summary>
+    [Range(1, int.MaxValue)]
+    public int? TrainLimit { get; set; }
+
+    /// <summary>Use only the first N test images.</summary>
+    [Range(1, int.MaxValue)]
+    public int? TestLimit { get; set; }
+}
+
+/// <summary>Training control and the defaults of a run started without a body.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>False makes a serve-only replica: it loads checkpoints but never trains.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Start a default run when the state directory holds no run yet.</summary>
+    public bool AutoStart { get; set; } = true;
+
+    /// <summary>LibTorch intra-op threads while training (process-wide).</summary>
+    [Range(1, 256)]
+    public int Threads { get; set; } = 2;
+
+    [Range(1, 1000)]
+    public int Epochs { get; set; } = 30;
+
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 128;
+
+    [Range(1e-7, 1.0)]
+    public double LearningRate { get; set; } = 5e-4;
+
+    [Range(2, 512)]
+    public int LatentDim { get; set; } = 64;
+
+    [Range(0.0, 1000.0)]
+    public double Beta { get; set; } = 1.0;
+
+    public Likelihood Likelihood { get; set; } = Likelihood.Gaussian;
+
+    [Range(0, long.MaxValue)]
+    public long Seed { get; set; }
+
+    /// <summary>The least time between two step-level progress events.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+public sealed class ServingOptions
+{
+    /// <summary>Most images or latent vectors one request may ask for.</summary>
+    [Range(1, 4096)]
+    public int MaxItems { get; set; } = 256;
+}

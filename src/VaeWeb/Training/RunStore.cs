@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using VaeWeb.Configuration;
+
+namespace VaeWeb.Training;
+
+/// <summary>
+/// Run history in SQLite (<c>runs.db</c> in the state directory): runs with their parameters and
+/// state, and one row per finished epoch. The schema is created and migrated here, keyed on
+/// <c>PRAGMA user_version</c>.
+/// </summary>
+public sealed class RunStore
+{
+    private const int SchemaVersion = 1;
+    private readonly string connectionString;
+
+    public RunStore(IOptions<VaeOptions> options, JsonSerializerOptionsProvider json)
+    {
+        Json = json.Options;
+        var directory = Path.GetFullPath(options.Value.StateDirectory);
+        Directory.CreateDirectory(directory);
+        DatabasePath = Path.Combine(directory, "runs.db");
+        connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = true }.ToString();
+        Migrate();
+    }
+
+    public string DatabasePath { get; }
+
+    private JsonSerializerOptions Json { get; }
+
+    public void Insert(string runId, RunParameters parameters, DateTimeOffset createdAt)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO runs (id, state, dataset, parameters, created_at) VALUES ($id, $state, $dataset, $parameters, $created)";
+        command.Parameters.AddWithValue("$id", runId);
+        command.Parameters.AddWithValue("$state", Name(RunState.Queued));
+        command.Parameters.AddWithValue("$dataset", parameters.Dataset);
+        command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(parameters, Json));
+        command.Parameters.AddWithValue("$created", createdAt.ToString("O", CultureInfo.InvariantCulture));
+        command.ExecuteNonQuery();
+    }
+
+    public void SetState(string runId, RunState state, string? error = null, DateTimeOffset? at = null)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var stamp = (at ?? DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture);
+        command.CommandText = state switch
+        {
+            RunState.Running => "UPDATE runs SET state = $state, started_at = COALESCE(started_at, $at), finished_at = NULL, error = NULL WHERE id = $id",
+            RunState.Queued => "UPDATE runs SET state = $state WHERE id = $id",
+            _ => "UPDATE runs SET state = $state, finished_at = $at, error = $error WHERE id = $id",
+        };
+        command.Parameters.AddWithValue("$id", runId);
+        command.Parameters.AddWithValue("$state", Name(state));
+        command.Parameters.AddWithValue("$at", stamp);
+        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public void AddEpoch(string runId, EpochMetrics metrics)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR REPLACE INTO epochs (run_id, epoch, loss, reconstruction, kl, test_loss, test_reconstruction, test_kl, seconds, images_per_second, model_version)
+            VALUES ($run, $epoch, $loss, $recon, $kl, $tloss, $trecon, $tkl, $seconds, $ips, $version)
+            """;
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$epoch", metrics.Epoch);
+        command.Parameters.AddWithValue("$loss", metrics.Loss);
+        command.Parameters.AddWithValue("$recon", metrics.Reconstruction);
+        command.Parameters.AddWithValue("$kl", metrics.Kl);
+        command.Parameters.AddWithValue("$tloss", metrics.TestLoss);
+        command.Parameters.AddWithValue("$trecon", metrics.TestReconstruction);
+        command.Parameters.AddWithValue("$tkl", metrics.TestKl);
+        command.Parameters.AddWithValue("$seconds", metrics.Seconds);
+        command.Parameters.AddWithValue("$ips", metrics.ImagesPerSecond);
+        command.Parameters.AddWithValue("$version", (object?)metrics.ModelVersion ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs left queued or running by a process that died are marked interrupted; returns their ids.</summary>
+    public IReadOnlyList<string> MarkAbandonedRunsInterrupted()
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var ids = new List<string>();
+        using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT id FROM runs WHERE state IN ('queued', 'running')";
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        using (var update = connection.CreateCommand())
+        {
+            update.CommandText = "UPDATE runs SET state = 'interrupted', finished_at = $at, error = 'the service stopped while the run was active' WHERE state IN ('queued', 'running')";
+            update.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            update.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return ids;
+    }
+
+    public bool IsEmpty()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+    }
+
+    public RunRecord? Get(string runId) => Query("WHERE id = $id", ("$id", runId)).FirstOrDefault();
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<RunRecord> List(int limit = 100) => Query("ORDER BY created_at DESC LIMIT $limit", ("$limit", limit));
+
+    private List<RunRecord> Query(string where, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        var runs = new List<(string Id, RunState State, RunParameters Parameters, DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, string? Error)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT id, state, parameters, created_at, started_at, finished_at, error FROM runs {where}";
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.Add((
+                    reader.GetString(0),
+                    Enum.Parse<RunState>(reader.GetString(1), ignoreCase: true),
+                    JsonSerializer.Deserialize<RunParameters>(reader.GetString(2), Json)!,
+                    ParseTime(reader.GetString(3)),
+                    reader.IsDBNull(4) ? null : ParseTime(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
+                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+            }
+        }
+
+        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id))).ToList();
+    }
+
+    private static List<EpochMetrics> Epochs(SqliteConnection connection, string runId)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT epoch, loss, reconstruction, kl, test_loss, test_reconstruction, test_kl, seconds, images_per_second, model_version FROM epochs WHERE run_id = $run ORDER BY epoch";
+        command.Parameters.AddWithValue("$run", runId);
+        using var reader = command.ExecuteReader();
+        var list = new List<EpochMetrics>();
+        while (reader.Read())
+        {
+            list.Add(new EpochMetrics(
+                reader.GetInt32(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4),
+                reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetDouble(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
+        }
+
+        return list;
+    }
+
+    private void Migrate()
+    {
+        using var connection = Open();
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        var current = Convert.ToInt32(version.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (current >= SchemaVersion)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS runs (
+                id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                dataset TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                started_at TEXT,
+                finished_at TEXT,
+                error TEXT);
+            CREATE TABLE IF NOT EXISTS epochs (
+                run_id TEXT NOT NULL REFERENCES runs(id),
+                epoch INTEGER NOT NULL,
+                loss REAL NOT NULL,
+                reconstruction REAL NOT NULL,
+                kl REAL NOT NULL,
+                test_loss REAL NOT NULL,
+                test_reconstruction REAL NOT NULL,
+                test_kl REAL NOT NULL,
+                seconds REAL NOT NULL,
+                images_per_second REAL NOT NULL,
+                model_version TEXT,
+                PRIMARY KEY (run_id, epoch));
+            PRAGMA user_version = 1;
+            """;
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // WAL keeps readers (GET /runs) from blocking the trainer's writes; synchronous=FULL makes a
+        // committed epoch survive a power cut, not only a process kill.
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static string Name(RunState state) => state.ToString().ToLowerInvariant();
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
