@@ -5,6 +5,7 @@ using VaeWeb.Data;
 using VaeWeb.Serving;
 using VaeWeb.Training;
 using VaeWeb.Vae.Checkpoints;
+using VaeWeb.Vae.Inference;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -29,6 +30,7 @@ builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "VaeWeb",
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
 builder.Services.AddSingleton<ModelHost>();
+builder.Services.AddSingleton<SampleCache>();
 builder.Services.AddSingleton<TrainingStatusFeed>();
 builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
@@ -36,6 +38,9 @@ builder.Services.AddSingleton<TrainingService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
 
 var app = builder.Build();
+
+// Process-wide: how wide LibTorch runs on each request's thread (the trainer sets its own).
+InferenceModel.ThreadsPerCall = app.Services.GetRequiredService<IOptions<VaeOptions>>().Value.Serving.Threads;
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -82,4 +82,11 @@ public sealed class ServingOptions
     /// <summary>Most images or latent vectors one request may ask for.</summary>
     [Range(1, 4096)]
     public int MaxItems { get; set; } = 256;
+
+    /// <summary>
+    /// LibTorch threads per inference request (on the request's own thread). One is fastest on a
+    /// small machine that also trains: see TorchThreads.
+    /// </summary>
+    [Range(1, 256)]
+    public int Threads { get; set; } = 1;
 }
