@@ -9,27 +9,42 @@ using static TorchSharp.torch.nn;
 namespace VaeWeb.Bench;
 
 /// <summary>
-/// What a user would write by hand in TorchSharp for the same model: the reference modules, Adam,
-/// batches index_select'ed from a shuffled permutation, the loss inline, no progress reporting and
-/// no host reads inside the epoch. It draws from its generator in the same order as the service's
-/// trainer (permutation, then one ε per step), so with the same seed both see the same batches
-/// and noise and their loss curves can be compared epoch by epoch.
+/// What a user would write by hand in TorchSharp for the same model: the reference layers in plain
+/// NCHW, Adam, batches index_select'ed from a shuffled permutation, the loss inline, no progress
+/// reporting and no host reads inside the epoch. Its layers are created in the service model's
+/// order after the same manual_seed, so both start from identical weights; it draws from its
+/// generator in the same order as the service's trainer (permutation, then one ε per step), so
+/// with the same seed both see the same batches and noise and their loss curves compare epoch by epoch.
 /// </summary>
 public sealed class BareLoop : IDisposable
 {
-    private readonly ConvVae model;
+    private readonly Module<Tensor, Tensor> encoder;
+    private readonly Linear mu;
+    private readonly Linear logVar;
+    private readonly Module<Tensor, Tensor> decoder;
     private readonly Adam optimizer;
     private readonly Generator generator;
     private readonly DigitSplit train;
     private readonly int batchSize;
 
-    public BareLoop(ModelConfig config, DigitSplit train, long seed, int batchSize, double learningRate)
+    public BareLoop(ModelConfig c, DigitSplit train, long seed, int batchSize, double learningRate)
     {
         this.train = train;
         this.batchSize = batchSize;
         manual_seed(seed);
-        model = new ConvVae(config);
-        optimizer = optim.Adam(model.parameters(), lr: learningRate);
+        var conv1 = Conv2d(1, c.Conv1Channels, 3, stride: 2, padding: 1);
+        var conv2 = Conv2d(c.Conv1Channels, c.Conv2Channels, 3, stride: 2, padding: 1);
+        var fc = Linear(c.FlatFeatures, c.HiddenUnits);
+        mu = Linear(c.HiddenUnits, c.LatentDim);
+        logVar = Linear(c.HiddenUnits, c.LatentDim);
+        var dfc = Linear(c.LatentDim, c.FlatFeatures);
+        var deconv1 = ConvTranspose2d(c.Conv2Channels, c.Conv2Channels, 3, stride: 2, padding: 1, output_padding: 1);
+        var deconv2 = ConvTranspose2d(c.Conv2Channels, c.Conv1Channels, 3, stride: 2, padding: 1, output_padding: 1);
+        var output = Conv2d(c.Conv1Channels, 1, 3, stride: 1, padding: 1);
+        encoder = Sequential(conv1, ReLU(), conv2, ReLU(), Flatten(), fc, ReLU());
+        decoder = Sequential(dfc, ReLU(), Unflatten(1, [c.Conv2Channels, 7, 7]), deconv1, ReLU(), deconv2, ReLU(), output, Sigmoid());
+        var parameters = encoder.parameters().Concat(mu.parameters()).Concat(logVar.parameters()).Concat(decoder.parameters());
+        optimizer = optim.Adam(parameters, lr: learningRate);
         generator = new Generator((ulong)seed);
     }
 
@@ -37,7 +52,6 @@ public sealed class BareLoop : IDisposable
     public (double ImagesPerSecond, double Loss) RunEpoch()
     {
         var count = train.Count;
-        model.train();
         var clock = Stopwatch.StartNew();
         using var permutation = randperm(count, generator: generator);
         using var lossSum = zeros(1);
@@ -46,12 +60,14 @@ public sealed class BareLoop : IDisposable
             using var scope = NewDisposeScope();
             var size = Math.Min(batchSize, count - start);
             var x = train.Images.index_select(0, permutation.narrow(0, start, size));
-            var (mu, logVar) = model.Encoder.forward(x);
-            var eps = randn(mu.shape, generator: generator);
-            var z = mu + (logVar * 0.5).exp() * eps;
-            var xHat = model.Decoder.forward(z);
+            var h = encoder.forward(x);
+            var m = mu.forward(h);
+            var lv = logVar.forward(h);
+            var eps = randn(m.shape, generator: generator);
+            var z = m + (lv * 0.5).exp() * eps;
+            var xHat = decoder.forward(z);
             var recon = functional.mse_loss(xHat, x, Reduction.Sum) / size;
-            var kl = -0.5 * (1 + logVar - mu.square() - logVar.exp()).sum() / size;
+            var kl = -0.5 * (1 + lv - m.square() - lv.exp()).sum() / size;
             var loss = recon + kl;
             optimizer.zero_grad();
             loss.backward();
@@ -70,6 +86,9 @@ public sealed class BareLoop : IDisposable
     {
         optimizer.Dispose();
         generator.Dispose();
-        model.Dispose();
+        encoder.Dispose();
+        mu.Dispose();
+        logVar.Dispose();
+        decoder.Dispose();
     }
 }

@@ -7,18 +7,30 @@ using VaeWeb.Vae.Inference;
 using VaeWeb.Vae.Training;
 using static TorchSharp.torch;
 
-// Usage: VaeWeb.Bench [--runs N] [--threads T] [--scaling-runs N] [--no-scaling] [--out results.md]
+// Usage: VaeWeb.Bench [--runs N] [--threads T] [--scaling-runs N] [--no-scaling] [--only training,inference,scaling]
+//                     [--fashion DIR] [--out results.md] | --profile
 var runs = IntArg("--runs", 5);
 var threads = IntArg("--threads", 2);
 var scalingRuns = IntArg("--scaling-runs", runs);
-var noScaling = args.Contains("--no-scaling");
+var only = StringArg("--only")?.Split(',') ?? ["training", "inference", "scaling"];
+var noScaling = args.Contains("--no-scaling") || !only.Contains("scaling");
 var outPath = StringArg("--out");
 var fashionPath = StringArg("--fashion") ?? ScalingBench.FashionPath;
 
+// Before the first tensor operation: the service's OpenMP wait policy (passive unless the environment says otherwise).
+var waitPolicy = VaeWeb.Vae.TorchRuntime.PreferPassiveWaits();
+
+if (args.Contains("--profile"))
+{
+    Profile.Run(Math.Max(runs, 10), threads);
+    return 0;
+}
+
 var report = new Report();
+var startLoad = LoadAverage();
 var started = DateTime.UtcNow;
 set_num_threads(threads);
-Console.WriteLine($"VaeWeb bench: {runs} runs per figure, {threads} LibTorch threads, {Environment.ProcessorCount} CPUs, load average {LoadAverage()}");
+Console.WriteLine($"VaeWeb bench: {runs} runs per figure, {threads} LibTorch threads, OMP_WAIT_POLICY={waitPolicy}, {Environment.ProcessorCount} CPUs, load average {LoadAverage()}");
 
 var model = VaeWeb.Vae.Model.ModelConfig.Reference;
 report.Add("model", "forward pass per image (encoder + decoder)", Single(Flops.ForwardPerImage(model) / 1e6), "MFLOP", note: $"encoder {Flops.EncoderPerImage(model) / 1e6:0.00}, decoder {Flops.DecoderPerImage(model) / 1e6:0.00}");
@@ -31,18 +43,15 @@ report.Add("ceiling", $"fp32 matmul {TrainingBench.MatrixSide}×{TrainingBench.M
 var dataDir = Path.Combine(AppContext.BaseDirectory, "data", "mnist");
 using var mnist = DigitDataset.Load("mnist", dataDir);
 Console.WriteLine($"Training: bare loop vs service Trainer, {mnist.Train.Count:N0} embedded digits per epoch…");
-TrainingBench.Compare(report, mnist, runs, threads, ceiling);
-
-Console.WriteLine("Inference (model after a few epochs)…");
-InferenceModel serving;
-using (var trainer = new Trainer(new TrainingConfig { Seed = 0, Threads = threads }, mnist))
+if (only.Contains("training"))
 {
-    trainer.RunEpoch();
-    serving = InferenceModel.CopyOf(trainer.Model, "bench");
+    TrainingBench.Compare(report, mnist, runs, threads, ceiling);
 }
 
-using (serving)
+if (only.Contains("inference"))
 {
+    Console.WriteLine("Inference (model after one epoch)…");
+    using var serving = TrainedOneEpoch(mnist, threads);
     InferenceBench.Run(report, serving, mnist.Test, runs, threads);
     if (threads != 1)
     {
@@ -72,7 +81,7 @@ report.Note($"Every ratio compares two figures measured in this same process run
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"### In-process figures ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {elapsed.TotalMinutes:F1} min)");
 md.AppendLine();
-md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise, OMP_WAIT_POLICY={waitPolicy}. Load average at the start: {startLoad}.");
 md.AppendLine();
 md.Append(report.ToMarkdown());
 Console.WriteLine();
@@ -83,6 +92,13 @@ if (outPath is not null)
 }
 
 return 0;
+
+static InferenceModel TrainedOneEpoch(DigitDataset data, int threads)
+{
+    using var trainer = new Trainer(new TrainingConfig { Seed = 0, Threads = threads }, data);
+    trainer.RunEpoch();
+    return InferenceModel.CopyOf(trainer.Model, "bench");
+}
 
 static Stat Single(double v) => new(v, v, v, 1);
 

@@ -34,6 +34,7 @@ public static class TrainingBench
 
         var bareSpeeds = new List<double>();
         var trainerSpeeds = new List<double>();
+        var ratios = new List<double>();
         var losses = new List<string>();
         for (var round = 0; round <= runs; round++)
         {
@@ -55,6 +56,7 @@ public static class TrainingBench
             {
                 bareSpeeds.Add(bareSpeed);
                 trainerSpeeds.Add(trainerSpeed);
+                ratios.Add(trainerSpeed / bareSpeed);
             }
         }
 
@@ -63,6 +65,7 @@ public static class TrainingBench
         var stepFlop = Flops.TrainingStepPerImage(config.Model);
         report.Add("training", $"bare TorchSharp loop ({data.Name}, batch {config.BatchSize}, {threads} threads, fp32)", bareStat, "images/s", note: "baseline");
         report.Add("training", "service Trainer, same model and data", trainerStat, "images/s", "bare loop", bareStat, "target ≥ 0.95 × bare loop");
+        report.Add("training", "service Trainer ÷ bare loop, per adjacent pair of epochs", Stat.Of(ratios), "ratio", note: "steadier than the ratio of medians on a shared machine");
         report.Add("training", "bare loop achieved", Scale(bareStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling);
         report.Add("training", "service Trainer achieved", Scale(trainerStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling, "target ≥ 0.50 × ceiling (≥ 2,000 images/s)");
         report.Note($"Loss per epoch, bare loop / service Trainer (same seed, same batches and noise): {string.Join(", ", losses)}.");

@@ -4,8 +4,12 @@ using VaeWeb.Configuration;
 using VaeWeb.Data;
 using VaeWeb.Serving;
 using VaeWeb.Training;
+using VaeWeb.Vae;
 using VaeWeb.Vae.Checkpoints;
 using VaeWeb.Vae.Inference;
+
+// Before anything touches LibTorch: OpenMP workers that sleep rather than spin (see TorchRuntime).
+TorchRuntime.PreferPassiveWaits();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
