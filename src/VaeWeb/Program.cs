@@ -35,6 +35,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddSingleton<SampleCache>();
+builder.Services.AddSingleton<InferenceGate>();
 builder.Services.AddSingleton<TrainingStatusFeed>();
 builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));

@@ -27,10 +27,11 @@ public static class SamplesApi
         return group;
     }
 
-    public static Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult> GetSamples(
+    public static async Task<Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> GetSamples(
         HttpContext context,
         ModelHost models,
         SampleCache cache,
+        InferenceGate gate,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "n")] string? n,
         [FromQuery(Name = "seed")] string? seed,
@@ -73,6 +74,7 @@ public static class SamplesApi
         {
             // A fresh random draw each time: nothing to reuse.
             headers.CacheControl = "no-store";
+            using var slot = await gate.EnterAsync(context.RequestAborted);
             var drawn = model.Sample(count, seedValue);
             return json
                 ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, drawn))
@@ -90,7 +92,17 @@ public static class SamplesApi
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var entry = cache.GetOrAdd(model.Version, count, seedValue, () => model.Sample(count, seedValue));
+        var entry = cache.TryGet(model.Version, count, seedValue);
+        if (entry is null || (!json && !entry.HasPng))
+        {
+            using var slot = await gate.EnterAsync(context.RequestAborted);
+            entry = cache.GetOrAdd(model.Version, count, seedValue, () => model.Sample(count, seedValue));
+            if (!json)
+            {
+                entry.Png(PngRenderer.Grid);
+            }
+        }
+
         return json
             ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, entry.Images))
             : TypedResults.File(entry.Png(PngRenderer.Grid), "image/png");

@@ -89,4 +89,12 @@ public sealed class ServingOptions
     /// </summary>
     [Range(1, 256)]
     public int Threads { get; set; } = 1;
+
+    /// <summary>Requests computing at once with the model idle; 0 means one per CPU.</summary>
+    [Range(0, 1024)]
+    public int ConcurrentRequests { get; set; }
+
+    /// <summary>Requests computing at once while a run trains (the rest queue), so training keeps its cores.</summary>
+    [Range(1, 1024)]
+    public int ConcurrentRequestsWhileTraining { get; set; } = 1;
 }

@@ -15,6 +15,13 @@ public sealed class SampleCache
 
     private Generation current = new(string.Empty);
 
+    /// <summary>The cached entry for (version, n, seed), if any.</summary>
+    public Entry? TryGet(string version, int n, long seed)
+    {
+        var generation = Volatile.Read(ref current);
+        return generation.Version == version && generation.Entries.TryGetValue((n, seed), out var entry) ? entry : null;
+    }
+
     /// <summary>The cached entry, or a new one from <paramref name="sample"/> (cached when there is room).</summary>
     public Entry GetOrAdd(string version, int n, long seed, Func<float[][]> sample)
     {
@@ -52,6 +59,8 @@ public sealed class SampleCache
         private byte[]? png;
 
         public float[][] Images { get; } = images;
+
+        public bool HasPng => Volatile.Read(ref png) is not null;
 
         public byte[] Png(Func<float[][], byte[]> encode)
         {
