@@ -48,42 +48,53 @@ public sealed class BareLoop : IDisposable
         generator = new Generator((ulong)seed);
     }
 
-    /// <summary>One pass over the split; returns training images/s and the mean loss of the epoch.</summary>
-    public (double ImagesPerSecond, double Loss) RunEpoch()
+    private Tensor? permutation;
+    private Tensor? lossSum;
+
+    /// <summary>Draws the epoch's permutation (as the trainer does before its first step).</summary>
+    public void BeginEpoch()
     {
-        var count = train.Count;
+        permutation?.Dispose();
+        lossSum?.Dispose();
+        permutation = randperm(train.Count, generator: generator);
+        lossSum = zeros(1);
+    }
+
+    /// <summary>One optimisation step on the <paramref name="step"/>-th batch of the epoch; returns its seconds.</summary>
+    public double Step(int step)
+    {
         var clock = Stopwatch.StartNew();
-        using var permutation = randperm(count, generator: generator);
-        using var lossSum = zeros(1);
-        for (var start = 0; start < count; start += batchSize)
+        using var scope = NewDisposeScope();
+        var start = step * batchSize;
+        var size = Math.Min(batchSize, train.Count - start);
+        var x = train.Images.index_select(0, permutation!.narrow(0, start, size));
+        var h = encoder.forward(x);
+        var m = mu.forward(h);
+        var lv = logVar.forward(h);
+        var eps = randn(m.shape, generator: generator);
+        var z = m + (lv * 0.5).exp() * eps;
+        var xHat = decoder.forward(z);
+        var recon = functional.mse_loss(xHat, x, Reduction.Sum) / size;
+        var kl = -0.5 * (1 + lv - m.square() - lv.exp()).sum() / size;
+        var loss = recon + kl;
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        using (no_grad())
         {
-            using var scope = NewDisposeScope();
-            var size = Math.Min(batchSize, count - start);
-            var x = train.Images.index_select(0, permutation.narrow(0, start, size));
-            var h = encoder.forward(x);
-            var m = mu.forward(h);
-            var lv = logVar.forward(h);
-            var eps = randn(m.shape, generator: generator);
-            var z = m + (lv * 0.5).exp() * eps;
-            var xHat = decoder.forward(z);
-            var recon = functional.mse_loss(xHat, x, Reduction.Sum) / size;
-            var kl = -0.5 * (1 + lv - m.square() - lv.exp()).sum() / size;
-            var loss = recon + kl;
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-            using (no_grad())
-            {
-                lossSum.add_(loss.detach() * size);
-            }
+            lossSum!.add_(loss.detach() * size);
         }
 
-        var seconds = clock.Elapsed.TotalSeconds;
-        return (count / seconds, lossSum.item<float>() / count);
+        return clock.Elapsed.TotalSeconds;
     }
+
+    /// <summary>The mean training loss of the epoch so far (one host read).</summary>
+    public double EpochLoss() => lossSum!.item<float>() / train.Count;
 
     public void Dispose()
     {
+        permutation?.Dispose();
+        lossSum?.Dispose();
         optimizer.Dispose();
         generator.Dispose();
         encoder.Dispose();
