@@ -75,7 +75,7 @@ public static class TrainingBench
         report.Add("training", "service Trainer ÷ bare loop, per epoch", Stat.Of(ratios), "ratio", note: "median of per-epoch ratios");
         report.Add("training", "bare loop achieved", Scale(bareStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling);
         report.Add("training", "service Trainer achieved", Scale(trainerStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling, "target ≥ 0.50 × ceiling (≥ 2,000 images/s)");
-        report.Note($"Training loss per epoch, bare loop / service Trainer (same seed, same batches and noise; the Trainer runs the decoder channels-last): {string.Join(", ", losses)}.");
+        report.Note($"Training loss per epoch, bare loop / service Trainer (same seed, same batches and noise): {string.Join(", ", losses)}.");
     }
 
     public static Stat Scale(Stat s, double factor) => new(s.Median * factor, s.Min * factor, s.Max * factor, s.Runs);
