@@ -5,7 +5,7 @@ import { describe } from './js/api.js';
 import { initDims } from './js/dims.js';
 import { initDraw } from './js/draw.js';
 import { initInterp } from './js/interp.js';
-import { decoder, initLatent } from './js/latent.js';
+import { decoder, initLatent, map } from './js/latent.js';
 import { initSamples } from './js/samples.js';
 import { store } from './js/store.js';
 import { initTraining } from './js/training.js';
@@ -20,7 +20,7 @@ window.addEventListener('unhandledrejection', (e) => showGlobal(e.reason));
 store.on('model', (version) => { document.getElementById('model-version').textContent = version; });
 
 // Exposed for the browser tests and for curious people in the console.
-window.vaeweb = { ready: false, store, decoder };
+window.vaeweb = { ready: false, store, decoder, map };
 
 async function main() {
   initDraw();

@@ -12,12 +12,13 @@ const startButton = $('train-start');
 const ACTIVE = new Set(['queued', 'running']);
 
 const chart = new LineChart($('loss-chart'), $('chart-legend'), [
-  { key: 'loss', label: 'train loss (running)', colour: '#1f3b73', width: 2 },
-  { key: 'recon', label: 'train reconstruction', colour: '#e15759', dash: [6, 3] },
-  { key: 'kl', label: 'train KL', colour: '#59a14f', dash: [2, 3] },
+  // Hue tells the part (total, reconstruction, KL); light thin lines are training, bold lines with dots the test set.
+  { key: 'loss', label: 'train loss (running)', colour: '#8fa3cc', width: 1.5 },
+  { key: 'recon', label: 'train reconstruction', colour: '#f2a8a9', width: 1.5, dash: [6, 3] },
+  { key: 'kl', label: 'train KL', colour: '#9fd096', width: 1.5, dash: [2, 3] },
   { key: 'testLoss', label: 'test loss (per epoch)', colour: '#1f3b73', width: 2.5, markers: true },
-  { key: 'testRecon', label: 'test reconstruction', colour: '#e15759', width: 2, dash: [6, 3], markers: true },
-  { key: 'testKl', label: 'test KL', colour: '#59a14f', width: 2, dash: [2, 3], markers: true },
+  { key: 'testRecon', label: 'test reconstruction', colour: '#c0392b', width: 2.5, dash: [6, 3], markers: true },
+  { key: 'testKl', label: 'test KL', colour: '#2e7d32', width: 2.5, dash: [2, 3], markers: true },
 ]);
 
 let chartRun = null;
