@@ -16,7 +16,8 @@ export class ApiError extends Error {
 
   /** True when the server has no such endpoint (an older build), as opposed to a missing item. */
   get endpointMissing() {
-    return this.status === 404 && !this.problem.title;
+    // Our own 404s say what is missing; the framework's bare status page only says "Not Found".
+    return this.status === 404 && !this.problem.detail && (!this.problem.title || this.problem.title === 'Not Found');
   }
 }
 
