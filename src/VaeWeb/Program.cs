@@ -29,6 +29,9 @@ builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "VaeWeb",
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
 builder.Services.AddSingleton<ModelHost>();
+builder.Services.AddSingleton<ModelDatasets>();
+builder.Services.AddSingleton<LatentCache>();
+builder.Services.AddSingleton<EvaluationGate>();
 builder.Services.AddSingleton<TrainingStatusFeed>();
 builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
@@ -47,6 +50,14 @@ app.UseSwaggerUI(o => o.RoutePrefix = "swagger");
 app.MapTrainingApi();
 app.MapRunsApi();
 app.MapSamplesApi();
+app.MapEncodeApi();
+app.MapDecodeApi();
+app.MapReconstructApi();
+app.MapInterpolateApi();
+app.MapDatasetApi();
+app.MapLatentMapApi();
+app.MapModelApi();
+app.MapEvaluateApi();
 
 app.Run();
 

@@ -82,4 +82,20 @@ public sealed class ServingOptions
     /// <summary>Most images or latent vectors one request may ask for.</summary>
     [Range(1, 4096)]
     public int MaxItems { get; set; } = 256;
+
+    /// <summary>Largest request body (an uploaded image or a JSON document) in bytes; larger ones get 413.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxUploadBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Largest uploaded image in pixels (width × height, read from its header before decoding); larger ones get 413.</summary>
+    [Range(1, 1L << 32)]
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
+
+    /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
+    [Range(1, 10000)]
+    public int EvaluationK { get; set; } = 100;
+
+    /// <summary>The most importance samples per image a request may ask for.</summary>
+    [Range(1, 10000)]
+    public int MaxEvaluationK { get; set; } = 1000;
 }
