@@ -101,3 +101,9 @@ export function describe(error) {
   }
   return error?.message || String(error);
 }
+
+/** " (loss L = recon R + KL K)" for the first image of a /reconstruct answer. */
+export function lossText(answer) {
+  const [loss, recon, kl] = [answer.loss?.[0], answer.reconstruction?.[0], answer.kl?.[0]];
+  return Number.isFinite(loss) ? ` (loss ${loss.toFixed(1)} = recon ${recon.toFixed(1)} + KL ${kl.toFixed(1)})` : '';
+}

@@ -32,6 +32,7 @@ async function load() {
     const kl = perDimensionKl(model);
     if (!kl) throw new Error('GET /model gave no per-dimension KL, so the active dimensions are unknown.');
     dims = kl.map((value, index) => ({ index, kl: value })).sort((a, b) => b.kl - a.kl).slice(0, SHOWN);
+    $('dims-info').textContent = `${model.activeUnits} of ${model.latentDim} dimensions are active (KL > ${model.activeThreshold} nats on the test set); the ${dims.length} largest are shown.`;
     showError(error, null);
     if (!base) setBase(new Array(kl.length).fill(0), 'the prior mean (z = 0)');
     else if (base.z.length !== kl.length) setBase(new Array(kl.length).fill(0), 'the prior mean (z = 0)');
@@ -41,10 +42,8 @@ async function load() {
   }
 }
 
-/** The per-dimension KL array, wherever this server version puts it. */
 function perDimensionKl(model) {
-  const candidates = [model.perDimensionKl, model.klPerDimension, model.dimensionKl, model.activeUnits?.perDimensionKl, model.latent?.perDimensionKl];
-  return candidates.find((c) => Array.isArray(c) && c.length > 0) || null;
+  return Array.isArray(model.klPerDimension) && model.klPerDimension.length > 0 ? model.klPerDimension : null;
 }
 
 function setBase(z, description) {

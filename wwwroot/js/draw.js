@@ -1,13 +1,15 @@
 // Draw-a-digit panel: strokes on a canvas (mouse, pen or touch via pointer events); each finished
-// stroke sends the drawing as a PNG to /reconstruct and /encode, and the encoding is marked on the map.
+// stroke sends the drawing as a PNG to /reconstruct, which preprocesses it like MNIST, encodes and
+// decodes it; the reconstruction is shown and the encoding μ is marked on the map.
 
-import { postBlob, showError } from './api.js';
+import { lossText, postBlob, showError } from './api.js';
 import { blank, drawDigit } from './pixels.js';
 import { store } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('draw-canvas');
 const recon = $('draw-recon');
+const input = $('draw-input');
 const info = $('draw-info');
 const error = $('draw-error');
 let last = null;
@@ -17,7 +19,6 @@ let again = false;
 
 export function initDraw() {
   clear();
-  blank(recon);
   canvas.addEventListener('pointerdown', (e) => {
     canvas.setPointerCapture(e.pointerId);
     last = point(e);
@@ -63,6 +64,7 @@ function stroke(a, b) {
 
 function clear() {
   blank(canvas);
+  blank(input);
   blank(recon);
   inked = false;
   info.textContent = 'Draw a digit.';
@@ -77,12 +79,13 @@ async function submit() {
   sending = true;
   try {
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-    const [reconstruction, encoding] = await Promise.all([postBlob('/reconstruct', blob), postBlob('/encode', blob)]);
-    drawDigit(recon, reconstruction.images[0]);
-    recon.dataset.modelVersion = reconstruction.modelVersion;
-    const loss = reconstruction.losses?.[0]?.loss ?? reconstruction.loss;
-    info.textContent = `Reconstructed by model ${reconstruction.modelVersion}${Number.isFinite(loss) ? `, loss ${loss.toFixed(1)}` : ''}; marked ★ on the latent map.`;
-    store.setDrawing({ blob, mu: encoding.mu });
+    // /reconstruct answers with the encoding too (μ), so one round trip serves both the preview and the map.
+    const answer = await postBlob('/reconstruct', blob);
+    drawDigit(input, answer.inputs[0]);
+    drawDigit(recon, answer.images[0]);
+    recon.dataset.modelVersion = answer.modelVersion;
+    info.textContent = `What the model saw (28×28, centred) and its reconstruction by model ${answer.modelVersion}${lossText(answer)}; marked ★ on the latent map.`;
+    store.setDrawing({ blob, mu: answer.mu[0] });
     showError(error, null);
   } catch (e) {
     showError(error, e);

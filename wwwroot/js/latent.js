@@ -1,7 +1,7 @@
 // Latent map panel: loads the map, decodes the point under the pointer live into the preview,
 // and compares a clicked test digit with its reconstruction.
 
-import { describe, getJson, postJson, showError } from './api.js';
+import { getJson, lossText, postJson, showError } from './api.js';
 import { LiveDecoder } from './live.js';
 import { LatentMap } from './map.js';
 import { LABEL_COLOURS, blank, drawDigit } from './pixels.js';
@@ -64,7 +64,8 @@ async function load() {
     map.setData(data);
     store.projection = map.projection;
     canvas.dataset.points = String(data.points.length);
-    const variance = data.explainedVariance?.map((v) => `${(v * 100).toFixed(0)}%`).join(' + ');
+    const variance = data.explainedVarianceRatio?.map((v) => `${(v * 100).toFixed(0)}%`).join(' + ');
+    $('map-info').textContent = `${data.points.length} test digits of ${data.dataset}${variance ? `; the two axes explain ${variance} of the variance of μ` : ''}.`;
     canvas.setAttribute('aria-label', `Latent map of ${data.points.length} test digits${variance ? ` (PCA explains ${variance} of the variance)` : ''}. Arrow keys move the decoded point, Enter picks the nearest digit.`);
     if (store.drawing?.mu) map.mark('drawing', map.toPlane(store.drawing.mu));
     showError(error, null);
@@ -108,10 +109,7 @@ async function pick(pos) {
 async function compare(point) {
   try {
     const item = await getJson(`/dataset/test/${point.index}?format=json`);
-    const [reconstruction, encoding] = await Promise.all([
-      postJson('/reconstruct', { pixels: item.pixels }),
-      postJson('/encode', { pixels: item.pixels }),
-    ]);
+    const reconstruction = await postJson('/reconstruct', { pixels: item.pixels });
     $('compare').hidden = false;
     drawDigit($('compare-original'), item.pixels);
     drawDigit($('compare-recon'), reconstruction.images[0]);
@@ -119,17 +117,12 @@ async function compare(point) {
     $('compare-recon-caption').textContent = `Reconstruction${lossText(reconstruction)}`;
     $('compare').dataset.index = String(item.index);
     const description = `test #${item.index} (a ${item.label})`;
-    store.select(encoding.mu, description);
-    decoder.request(encoding.mu, `μ of ${description}`);
+    const mu = reconstruction.mu[0];
+    store.select(mu, description);
+    decoder.request(mu, `μ of ${description}`);
   } catch (e) {
     showError(error, e);
   }
-}
-
-function lossText(answer) {
-  const loss = answer.losses?.[0] ?? answer.loss ?? answer;
-  const value = loss?.loss ?? loss?.total;
-  return Number.isFinite(value) ? ` (loss ${value.toFixed(1)})` : '';
 }
 
 function keyboard(e) {
@@ -150,4 +143,3 @@ function keyboard(e) {
   }
 }
 
-export { describe };
