@@ -83,18 +83,7 @@ public sealed class ExplorerPageTests(TrainedSite site, ITestOutputHelper output
         await session.GotoAsync();
         var page = session.Page;
 
-        // Where the first test digit sits on the canvas, from the map's own projection.
-        var at = await page.EvaluateAsync<float[]>(
-            """
-            () => {
-              const canvas = document.getElementById('map');
-              const { points, bounds } = window.vaeweb.map;
-              const p = points[0];
-              const r = canvas.getBoundingClientRect();
-              return [(p.x - bounds.x0) / (bounds.x1 - bounds.x0) * r.width, (bounds.y1 - p.y) / (bounds.y1 - bounds.y0) * r.height, p.index];
-            }
-            """);
-        await page.Locator("#map").ClickAsync(new() { Position = new() { X = at[0], Y = at[1] } });
+        await ClickFirstDigitAsync(page);
 
         await Expect(page.Locator("#compare")).ToBeVisibleAsync();
         await Expect(page.Locator("#compare-original-caption")).ToContainTextAsync("Test #");
@@ -256,9 +245,8 @@ public sealed class ExplorerPageTests(TrainedSite site, ITestOutputHelper output
         var page = session.Page;
 
         // Put something in every panel first: a picked digit, a drawing, a strip.
-        await page.EvaluateAsync("() => document.getElementById('map').scrollIntoView()");
-        var box = (await page.Locator("#map").BoundingBoxAsync())!;
-        await page.Mouse.ClickAsync(box.X + box.Width * 0.4f, box.Y + box.Height * 0.45f);
+        await ClickFirstDigitAsync(page);
+        await Expect(page.Locator("#compare")).ToBeVisibleAsync();
         await DrawOneAsync(page);
         await Expect(page.Locator("#draw-recon")).ToHaveAttributeAsync("data-model-version", new System.Text.RegularExpressions.Regex(".+"));
         await page.Locator("#interp-form").GetByRole(AriaRole.Button, new() { Name = "Interpolate" }).ClickAsync();
@@ -286,6 +274,22 @@ public sealed class ExplorerPageTests(TrainedSite site, ITestOutputHelper output
         await page.Mouse.MoveAsync(box.X + box.Width * 0.75f, box.Y + box.Height * 0.2f, new() { Steps = 8 });
         await page.Mouse.MoveAsync(box.X + box.Width * 0.4f, box.Y + box.Height * 0.85f, new() { Steps = 12 });
         await page.Mouse.UpAsync();
+    }
+
+    /// <summary>Clicks where the first test digit sits on the map, found from the map's own projection.</summary>
+    private static async Task ClickFirstDigitAsync(IPage page)
+    {
+        var at = await page.EvaluateAsync<float[]>(
+            """
+            () => {
+              const canvas = document.getElementById('map');
+              const { points, bounds } = window.vaeweb.map;
+              const p = points[0];
+              const r = canvas.getBoundingClientRect();
+              return [(p.x - bounds.x0) / (bounds.x1 - bounds.x0) * r.width, (bounds.y1 - p.y) / (bounds.y1 - bounds.y0) * r.height];
+            }
+            """);
+        await page.Locator("#map").ClickAsync(new() { Position = new() { X = at[0], Y = at[1] } });
     }
 
     private static Task<string> Preview(IPage page) => page.EvaluateAsync<string>("() => document.getElementById('preview').toDataURL()");

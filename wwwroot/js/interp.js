@@ -41,7 +41,7 @@ function useSource(end, source) {
 
 function setChosen(end, value) {
   chosen[end] = value;
-  $(`interp-${end}-info`).textContent = value ? `using ${value.description}` : 'test index';
+  $(`interp-${end}-info`).textContent = value ? `Using ${value.description}; type an index to go back.` : 'Using the test digit at this index.';
 }
 
 function endpoint(end) {

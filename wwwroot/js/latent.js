@@ -128,9 +128,9 @@ async function compare(point) {
 function keyboard(e) {
   if (!map.bounds) return;
   const { x0, x1, y0, y1 } = map.bounds;
-  const step = (x1 - x0) / 40;
+  const [dx, dy] = [(x1 - x0) / 40, (y1 - y0) / 40];
   const pos = map.cursor || { x: (x0 + x1) / 2, y: (y0 + y1) / 2 };
-  const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+  const moves = { ArrowLeft: [-dx, 0], ArrowRight: [dx, 0], ArrowUp: [0, dy], ArrowDown: [0, -dy] };
   if (moves[e.key]) {
     e.preventDefault();
     const next = { x: Math.min(x1, Math.max(x0, pos.x + moves[e.key][0])), y: Math.min(y1, Math.max(y0, pos.y + moves[e.key][1])) };

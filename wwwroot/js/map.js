@@ -24,11 +24,11 @@ export class LatentMap {
     const span = (v) => [Math.min(...v), Math.max(...v)];
     let [x0, x1] = xs.length ? span(xs) : [-1, 1];
     let [y0, y1] = ys.length ? span(ys) : [-1, 1];
-    // A square view with a margin, so the plane around the data can be explored too.
-    const cx = (x0 + x1) / 2;
-    const cy = (y0 + y1) / 2;
-    const half = (Math.max(x1 - x0, y1 - y0, 1e-3) / 2) * 1.12;
-    [x0, x1, y0, y1] = [cx - half, cx + half, cy - half, cy + half];
+    // Each axis spans its own data range plus a margin: the second component often has far less
+    // variance than the first, and a square view would squash the cloud into a line.
+    const padX = Math.max(x1 - x0, 1e-3) * 0.06;
+    const padY = Math.max(y1 - y0, 1e-3) * 0.06;
+    [x0, x1, y0, y1] = [x0 - padX, x1 + padX, y0 - padY, y1 + padY];
     this.bounds = { x0, x1, y0, y1 };
     this.renderLayer();
     this.draw();
@@ -61,11 +61,13 @@ export class LatentMap {
 
   /** The data point nearest to a plane position, if within `radius` CSS pixels. */
   nearest(pos, radius = 8) {
-    const scale = this.canvas.getBoundingClientRect().width / (this.bounds.x1 - this.bounds.x0);
+    const rect = this.canvas.getBoundingClientRect();
+    const sx = rect.width / (this.bounds.x1 - this.bounds.x0);
+    const sy = rect.height / (this.bounds.y1 - this.bounds.y0);
     let best = null;
-    let bestDistance = (radius / scale) ** 2;
+    let bestDistance = radius * radius;
     for (const p of this.points) {
-      const d = (p.x - pos.x) ** 2 + (p.y - pos.y) ** 2;
+      const d = ((p.x - pos.x) * sx) ** 2 + ((p.y - pos.y) * sy) ** 2;
       if (d < bestDistance) { best = p; bestDistance = d; }
     }
     return best;

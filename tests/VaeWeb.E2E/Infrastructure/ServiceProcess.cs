@@ -10,8 +10,9 @@ namespace VaeWeb.E2E.Infrastructure;
 
 /// <summary>
 /// The real service: its built assembly started with <c>dotnet</c> as a child process on a free
-/// loopback port, with a temporary state directory and a tiny configuration (the first 512 training
-/// and 256 test digits of the embedded MNIST, latent size 8, 2 epochs of batch 64, no auto-start).
+/// loopback port, with a temporary state directory and a tiny configuration (the first 1,024 training
+/// and 256 test digits of the embedded MNIST, latent size 8, batch 64, no auto-start): enough for a few
+/// seconds of training to give recognisable digits in the screenshots.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -91,7 +92,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         ["Vae__StateDirectory"] = state,
         ["Vae__DefaultDataset"] = "tiny",
         ["Vae__Datasets__tiny__Path"] = "data/mnist",
-        ["Vae__Datasets__tiny__TrainLimit"] = "512",
+        ["Vae__Datasets__tiny__TrainLimit"] = "1024",
         ["Vae__Datasets__tiny__TestLimit"] = "256",
         ["Vae__Training__AutoStart"] = "false",
         ["Vae__Training__Epochs"] = "2",

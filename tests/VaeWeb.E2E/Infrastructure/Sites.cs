@@ -11,7 +11,7 @@ public sealed class TrainedSite : IAsyncLifetime
     {
         Browser = await BrowserSession.LaunchAsync();
         Service = await ServiceProcess.StartAsync();
-        await Service.TrainAsync(new { epochs = 2, seed = 7 }, TimeSpan.FromMinutes(3));
+        await Service.TrainAsync(new { epochs = 3, learningRate = 0.003, likelihood = "bernoulli", seed = 7 }, TimeSpan.FromMinutes(3));
     }
 
     public Task<PageSession> OpenAsync(Microsoft.Playwright.ViewportSize? viewport = null) => Browser.OpenAsync(Service.BaseAddress, viewport);
