@@ -17,7 +17,10 @@ public static class TrainingApi
             .WithName("StartRun")
             .WithSummary("Start a training run")
             .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults.")
-            .Accepts<TrainRequest>("application/json");
+            .Accepts<TrainRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/", GetStatus)
             .WithName("GetTrainingStatus")
             .WithSummary("Status of the current or last run");
@@ -26,7 +29,8 @@ public static class TrainingApi
             .WithSummary("The run status as Server-Sent Events, one event per update");
         group.MapDelete("/", CancelRun)
             .WithName("CancelRun")
-            .WithSummary("Cancel the active run (its last checkpoint is kept)");
+            .WithSummary("Cancel the active run (its last checkpoint is kept)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
