@@ -54,4 +54,24 @@ public sealed class TrainingPanelTests(FreshSite site, ITestOutputHelper output)
 
         await session.ScreenshotAsync("desktop-training-after-run", "#training");
     }
+
+    [Fact]
+    public async Task Cancel_stops_the_active_run()
+    {
+        await using var session = await site.OpenAsync();
+        await session.GotoAsync();
+        var page = session.Page;
+
+        await page.GetByLabel("Epochs").FillAsync("200");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start run" }).ClickAsync();
+        await Expect(page.Locator("#train-state")).ToContainTextAsync("running", new() { Timeout = 60_000 });
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Start run" })).ToBeDisabledAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
+
+        await Expect(page.Locator("#train-state")).ToContainTextAsync("cancelled", new() { Timeout = 60_000 });
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Start run" })).ToBeEnabledAsync();
+        await Expect(page.Locator("#runs-table tbody")).ToContainTextAsync("cancelled");
+        Assert.Empty(session.Errors);
+    }
 }

@@ -10,7 +10,7 @@ namespace VaeWeb.E2E.Infrastructure;
 
 /// <summary>
 /// The real service: its built assembly started with <c>dotnet</c> as a child process on a free
-/// loopback port, with a temporary state directory and a tiny configuration (the first 1,024 training
+/// loopback port, with a temporary state directory and a tiny configuration (the first 1,024 (or <c>trainImages</c>) training
 /// and 256 test digits of the embedded MNIST, latent size 8, batch 64, no auto-start): enough for a few
 /// seconds of training to give recognisable digits in the screenshots.
 /// </summary>
@@ -50,7 +50,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             .First(a => a.Key == "VaeWebAssembly").Value
         ?? throw new InvalidOperationException("The test assembly does not name the service assembly.");
 
-    public static async Task<ServiceProcess> StartAsync()
+    public static async Task<ServiceProcess> StartAsync(int trainImages = 1024)
     {
         var dll = AssemblyPath;
         if (!File.Exists(dll))
@@ -70,7 +70,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var (key, value) in Settings(state))
+        foreach (var (key, value) in Settings(state, trainImages))
         {
             start.Environment[key] = value;
         }
@@ -85,14 +85,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    private static Dictionary<string, string> Settings(string state) => new()
+    private static Dictionary<string, string> Settings(string state, int trainImages) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Testing",
         ["DOTNET_NOLOGO"] = "1",
         ["Vae__StateDirectory"] = state,
         ["Vae__DefaultDataset"] = "tiny",
         ["Vae__Datasets__tiny__Path"] = "data/mnist",
-        ["Vae__Datasets__tiny__TrainLimit"] = "1024",
+        ["Vae__Datasets__tiny__TrainLimit"] = trainImages.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Vae__Datasets__tiny__TestLimit"] = "256",
         ["Vae__Training__AutoStart"] = "false",
         ["Vae__Training__Epochs"] = "2",

@@ -40,7 +40,8 @@ public sealed class FreshSite : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Browser = await BrowserSession.LaunchAsync();
-        Service = await ServiceProcess.StartAsync();
+        // Runs here only need to show progress, not legible digits: the smallest slice keeps them short.
+        Service = await ServiceProcess.StartAsync(trainImages: 512);
     }
 
     public Task<PageSession> OpenAsync(Microsoft.Playwright.ViewportSize? viewport = null) => Browser.OpenAsync(Service.BaseAddress, viewport);
