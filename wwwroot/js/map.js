@@ -42,6 +42,8 @@ export class LatentMap {
   /** The plane coordinates of a latent vector (its projection on the two components). */
   toPlane(z) {
     const { mean, c1, c2 } = this.projection;
+    // A vector from an older model of another latent size has no place on this map.
+    if (!z || z.length !== mean.length) return null;
     let x = 0; let y = 0; let n1 = 0; let n2 = 0;
     for (let j = 0; j < mean.length; j++) {
       const d = z[j] - mean[j];
