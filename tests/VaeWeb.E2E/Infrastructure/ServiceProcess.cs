@@ -61,7 +61,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var port = FreePort();
         var state = Directory.CreateTempSubdirectory("vaeweb-e2e-").FullName;
-        var start = new ProcessStartInfo("dotnet")
+        // The SDK tells child tools which dotnet host it runs on; outside it, the one on PATH.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
