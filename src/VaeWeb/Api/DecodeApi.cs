@@ -23,7 +23,7 @@ public static class DecodeApi
             .WithName("Decode")
             .WithSummary("Decode latent vectors to images")
             .WithDescription("JSON {\"z\":[latentDim]} or {\"zs\":[[latentDim],…]} (up to Vae:Serving:MaxItems). A PNG grid by default; JSON with Accept: application/json or format=json.")
-            .Accepts<DecodeRequest>("application/json")
+            .AcceptsBody<DecodeRequest>(false, "application/json")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .Produces<DecodeResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);

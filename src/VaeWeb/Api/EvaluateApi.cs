@@ -51,7 +51,7 @@ public static class EvaluateApi
             .WithName("Evaluate")
             .WithSummary("Negative ELBO and IWAE_k bound (nats) of the serving model on the test split")
             .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; results are cached per model version, k, n and seed.")
-            .Accepts<EvaluateRequest>("application/json")
+            .AcceptsBody<EvaluateRequest>(true, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
 
     public static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> Evaluate(
