@@ -16,7 +16,7 @@ public static class TrainingApi
         group.MapPost("/", StartRun)
             .WithName("StartRun")
             .WithSummary("Start a training run")
-            .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults.")
+            .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults. {\"resume\": \"<runId>\"} (optionally with a larger epochs) continues an earlier run from its last checkpoint with its optimiser state and epoch counter.")
             .Accepts<TrainRequest>("application/json");
         group.MapGet("/", GetStatus)
             .WithName("GetTrainingStatus")
@@ -58,13 +58,30 @@ public static class TrainingApi
             }
         }
 
-        var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
-        if (errors.Count > 0)
+        var resumeErrors = new Dictionary<string, string[]>();
+        var resume = TrainRequestReader.ReadResume(body, resumeErrors);
+        if (resumeErrors.Count > 0)
         {
-            return Problems.Invalid(errors);
+            return Problems.Invalid(resumeErrors);
         }
 
-        return training.TryStart(parameters) switch
+        StartResult result;
+        if (resume is not null)
+        {
+            result = training.TryResume(resume.RunId, resume.Epochs);
+        }
+        else
+        {
+            var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors);
+            }
+
+            result = training.TryStart(parameters);
+        }
+
+        return result switch
         {
             StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
             StartResult.AlreadyActive active => Problems.Conflict(
@@ -74,6 +91,8 @@ public static class TrainingApi
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Training is disabled",
                 detail: "This instance serves models only (Vae:Training:Enabled is false)."),
+            StartResult.UnknownRun unknown => Problems.NotFound("No such run", $"There is no run with id '{unknown.RunId}' to resume; GET /runs lists them."),
+            StartResult.NotResumable notResumable => Problems.Conflict("The run cannot be resumed", notResumable.Reason),
             _ => throw new InvalidOperationException("Unknown start result."),
         };
     }
