@@ -2,6 +2,8 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VaeWeb.Data;
+using VaeWeb.Security;
+using VaeWeb.Limits;
 using VaeWeb.Training;
 
 namespace VaeWeb.Api;
@@ -17,16 +19,22 @@ public static class TrainingApi
             .WithName("StartRun")
             .WithSummary("Start a training run")
             .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults. {\"resume\": \"<runId>\"} (optionally with a larger epochs) continues an earlier run from its last checkpoint with its optimiser state and epoch counter.")
-            .Accepts<TrainRequest>("application/json");
+            .Accepts<TrainRequest>("application/json")
+            .RequireTrainingControl()
+            .WithUploadLimit();
         group.MapGet("/", GetStatus)
             .WithName("GetTrainingStatus")
-            .WithSummary("Status of the current or last run");
+            .WithSummary("Status of the current or last run")
+            .RequireReadAccess();
         group.MapGet("/events", StreamStatus)
             .WithName("StreamTrainingStatus")
-            .WithSummary("The run status as Server-Sent Events, one event per update");
+            .WithSummary("The run status as Server-Sent Events, one event per update")
+            .RequireReadAccess()
+            .DisableRequestTimeout();
         group.MapDelete("/", CancelRun)
             .WithName("CancelRun")
-            .WithSummary("Cancel the active run (its last checkpoint is kept)");
+            .WithSummary("Cancel the active run (its last checkpoint is kept)")
+            .RequireTrainingControl();
         return group;
     }
 
