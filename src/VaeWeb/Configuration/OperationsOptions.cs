@@ -58,7 +58,10 @@ public sealed class LimitsOptions
 /// </summary>
 public sealed class TestHooksOptions
 {
-    /// <summary>After this many training steps of a run, overwrite a weight with NaN so the next loss is non-finite.</summary>
+    /// <summary>
+    /// After this many training steps of a run, overwrite a weight with NaN so the next loss is
+    /// non-finite. Fires once per process (the next run trains normally).
+    /// </summary>
     [Range(1, int.MaxValue)]
     public int? PoisonWeightsAfterStep { get; set; }
 

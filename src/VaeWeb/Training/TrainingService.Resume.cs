@@ -117,10 +117,15 @@ public sealed partial class TrainingService
         }
     }
 
-    /// <summary>Test-only fault injection (refused in Production at start-up): a NaN weight makes the next loss non-finite.</summary>
+    private int poisoned;
+
+    /// <summary>
+    /// Test-only fault injection (refused in Production at start-up): a NaN weight makes the next
+    /// loss non-finite. It fires once per process, so the run after the failed one trains normally.
+    /// </summary>
     private void ApplyTestHooks(Trainer trainer, int stepsTaken)
     {
-        if (options.Value.TestHooks.PoisonWeightsAfterStep != stepsTaken)
+        if (options.Value.TestHooks.PoisonWeightsAfterStep != stepsTaken || Interlocked.Exchange(ref poisoned, 1) == 1)
         {
             return;
         }
