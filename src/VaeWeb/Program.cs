@@ -25,21 +25,6 @@ builder.Services.AddOptions<VaeOptions>()
     .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
     .ValidateOnStart();
 
-// Limits that shape the server itself are read once, before the host is built.
-var startupOptions = builder.Configuration.GetSection(VaeOptions.Section).Get<VaeOptions>() ?? new VaeOptions();
-var limits = startupOptions.Limits;
-builder.WebHost.ConfigureKestrel(kestrel =>
-{
-    kestrel.AddServerHeader = false;
-    kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
-    kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
-    kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
-    kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-    kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
-});
-// SIGTERM gives the run this long to checkpoint and record itself interrupted.
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = startupOptions.Training.ShutdownTimeout);
 
 var json = new JsonSerializerOptionsProvider();
 builder.Services.AddSingleton(json);
@@ -53,7 +38,7 @@ builder.Services.AddSwaggerGen(o =>
     o.OperationFilter<ApiKeyOpenApiFilter>();
 });
 builder.Services.AddSingleton<ApiKeyAccess>();
-builder.Services.AddComputeLimits(limits);
+builder.Services.AddComputeLimits();
 builder.Services.AddVaeHealthChecks();
 builder.Services.AddSingleton<TrainingMetrics>();
 
