@@ -129,6 +129,7 @@ public sealed class CheckpointStore
             if (!readOnly)
             {
                 RemoveLeftoverTemporaries(runDirectory);
+                RemoveOrphans(runDirectory);
             }
 
             foreach (var manifestPath in Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix))
@@ -305,6 +306,24 @@ public sealed class CheckpointStore
         foreach (var file in Directory.EnumerateFiles(runDirectory, stem + ".*"))
         {
             File.Move(file, Path.Combine(target, $"{Path.GetFileName(file)}.{stamp}"), overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Files of a checkpoint whose manifest was never written (the process died between the renames
+    /// and the manifest) or was deleted first by retention: no manifest vouches for them, so they go.
+    /// </summary>
+    private static void RemoveOrphans(string runDirectory)
+    {
+        var stems = Stems(runDirectory).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(runDirectory))
+        {
+            var name = Path.GetFileName(file);
+            var suffix = new[] { WeightsSuffix, OptimizerSuffix, MetadataSuffix }.FirstOrDefault(s => name.EndsWith(s, StringComparison.Ordinal) && !name.EndsWith(ManifestSuffix, StringComparison.Ordinal));
+            if (suffix is not null && !stems.Contains(name[..^suffix.Length]))
+            {
+                File.Delete(file);
+            }
         }
     }
 
