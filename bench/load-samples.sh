@@ -65,7 +65,8 @@ RSS_AFTER="$(rss_mb "$PID")"
 TRAIN_AFTER="$(curl -fsS "http://127.0.0.1:$PORT/train")"
 echo
 echo "RESULT rss_before_mb=$RSS_BEFORE rss_after_mb=$RSS_AFTER"
-echo "RESULT training_before=$(echo "$TRAIN_BEFORE" | grep -o '"state":"[a-z]*","[^}]*"epoch":[0-9]*' | head -1)"
-echo "RESULT training_after=$(echo "$TRAIN_AFTER" | grep -o '"state":"[a-z]*","[^}]*"epoch":[0-9]*' | head -1)"
+summary() { python3 -c 'import json,sys; s=json.load(sys.stdin); print("state=%s epoch=%s model=%s" % (s["state"], s["epoch"], s.get("modelVersion")))'; }
+echo "RESULT training_before: $(echo "$TRAIN_BEFORE" | summary)"
+echo "RESULT training_after:  $(echo "$TRAIN_AFTER" | summary)"
 grep -q "status_5xx=0 " "$STATE/wrk.txt" || { echo "FAIL: 5xx answers" >&2; exit 1; }
 grep -q "connect=0 read=0 write=0 timeout=0" "$STATE/wrk.txt" || { echo "FAIL: socket errors" >&2; exit 1; }
