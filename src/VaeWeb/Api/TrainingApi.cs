@@ -64,6 +64,11 @@ public static class TrainingApi
             {
                 return Problems.Invalid("body", $"The body is not valid JSON: {e.Message}");
             }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A body without a declared length that ran past Vae:Limits:MaxUploadBytes.
+                return TypedResults.Problem(statusCode: e.StatusCode, title: "The body is too large", detail: e.Message);
+            }
         }
 
         var resumeErrors = new Dictionary<string, string[]>();
