@@ -20,6 +20,11 @@ public static class TrainingApi
             .WithSummary("Start a training run")
             .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults. {\"resume\": \"<runId>\"} (optionally with a larger epochs) continues an earlier run from its last checkpoint with its optimiser state and epoch counter.")
             .Accepts<TrainRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireTrainingControl()
             .WithUploadLimit();
         group.MapGet("/", GetStatus)
@@ -34,6 +39,7 @@ public static class TrainingApi
         group.MapDelete("/", CancelRun)
             .WithName("CancelRun")
             .WithSummary("Cancel the active run (its last checkpoint is kept)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireTrainingControl();
         return group;
     }
