@@ -26,6 +26,8 @@ builder.Services.AddOptions<VaeOptions>()
     .ValidateOnStart();
 
 
+builder.Services.AddSingleton<IValidateOptions<VaeOptions>, NestedOptionsValidator>();
+
 var json = new JsonSerializerOptionsProvider();
 builder.Services.AddSingleton(json);
 builder.Services.ConfigureHttpJsonOptions(o => JsonSerializerOptionsProvider.Configure(o.SerializerOptions));

@@ -101,3 +101,17 @@ public class LimitsTests
         return png;
     }
 }
+
+public class LimitsValidationTests
+{
+    [Fact]
+    public void A_limit_out_of_range_stops_start_up_naming_its_key()
+    {
+        using var factory = new ConfiguredFactory(new Dictionary<string, string?> { ["Vae:Limits:ComputeQueue"] = "-1" });
+
+        var error = Record.Exception(() => factory.CreateClient());
+
+        Assert.NotNull(error);
+        Assert.Contains("Vae:Limits:ComputeQueue", error.ToString(), StringComparison.Ordinal);
+    }
+}
