@@ -24,6 +24,15 @@ public sealed class VaeOptions
 
     [Required]
     public ServingOptions Serving { get; set; } = new();
+
+    [Required]
+    public SecurityOptions Security { get; set; } = new();
+
+    [Required]
+    public LimitsOptions Limits { get; set; } = new();
+
+    [Required]
+    public TestHooksOptions TestHooks { get; set; } = new();
 }
 
 public sealed class DatasetOptions
@@ -75,6 +84,16 @@ public sealed class TrainingOptions
 
     /// <summary>The least time between two step-level progress events.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Checkpoints kept per run, newest first; the one with the best test loss is kept as well.</summary>
+    [Range(1, 1000)]
+    public int KeepLastCheckpoints { get; set; } = 3;
+
+    /// <summary>
+    /// How long a stopping host waits for the run to checkpoint and record itself as interrupted
+    /// (the host's shutdown timeout).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class ServingOptions
