@@ -35,7 +35,7 @@ public static class DecodeApi
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             if (ResponseFormat.Validate(format) is { } formatProblem)
@@ -56,7 +56,7 @@ public static class DecodeApi
             }
 
             var model = lease.Model;
-            var zs = ReadLatents(json.Root, model.LatentDim, limits.MaxItems);
+            var zs = ReadLatents(json.Root, model.LatentDim, limits.Serving.MaxItems);
             var images = model.Decode(zs);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
             return ResponseFormat.WantsJson(context.Request, format)

@@ -48,7 +48,7 @@ public static class EncodeApi
         [FromQuery(Name = "seed")] string? seed,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);

@@ -69,7 +69,7 @@ public static class EvaluateApi
         long seed;
         try
         {
-            var body = await RequestBodies.ReadAsync(context.Request, serving, imagesAllowed: false, cancellationToken);
+            var body = await RequestBodies.ReadAsync(context.Request, options.Value, imagesAllowed: false, cancellationToken);
             var obj = body is RequestBody.Json json ? JsonInput.RequireObject(json.Root, "k", "n", "seed") : (System.Text.Json.JsonElement?)null;
             k = JsonInput.WholeNumber(obj is { } o1 ? JsonInput.Field(o1, "k") : null, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
             n = obj is { } o2 && JsonInput.Field(o2, "n") is { } nValue ? JsonInput.WholeNumber(nValue, "n", 0, 1, int.MaxValue) : null;

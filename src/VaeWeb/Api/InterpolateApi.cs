@@ -58,7 +58,7 @@ public static class InterpolateApi
                 throw BadInputException.Invalid("format", formatProblem);
             }
 
-            var body = await RequestBodies.ReadAsync(context.Request, options.Value.Serving, imagesAllowed: false, cancellationToken);
+            var body = await RequestBodies.ReadAsync(context.Request, options.Value, imagesAllowed: false, cancellationToken);
             if (body is not RequestBody.Json json)
             {
                 throw BadInputException.Invalid("from", "The body must be JSON with from, to, steps and method.");

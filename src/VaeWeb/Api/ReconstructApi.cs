@@ -45,7 +45,7 @@ public static class ReconstructApi
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             if (ResponseFormat.Validate(format) is { } formatProblem)

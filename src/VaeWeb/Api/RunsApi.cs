@@ -10,7 +10,7 @@ public static class RunsApi
     {
         var group = routes.MapGroup("/runs").WithTags("Training");
         group.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Past and current runs, newest first");
-        group.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("One run with its per-epoch metrics");
+        group.MapGet("/{id}", GetRun).WithName("GetRun").WithSummary("One run with its per-epoch metrics").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

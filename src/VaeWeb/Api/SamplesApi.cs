@@ -21,8 +21,8 @@ public static class SamplesApi
             .WithName("GetSamples")
             .WithSummary("Decode n draws of z ~ N(0, I)")
             .WithDescription("A PNG grid of 28×28 tiles by default; JSON with Accept: application/json or format=json. The same seed and model version give the same images.")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .Produces<SamplesResponse>(StatusCodes.Status200OK, "application/json");
+            .Produces<SamplesResponse>(StatusCodes.Status200OK, "image/png", "application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 

@@ -15,9 +15,13 @@ namespace VaeWeb.Tests.Infrastructure;
 /// </summary>
 public class VaeWebFactory : WebApplicationFactory<Program>
 {
-    public VaeWebFactory()
+    private readonly bool ownsStateDirectory;
+
+    /// <param name="stateDirectory">A directory the caller owns (to restart a service on the same state); a fresh temporary one when null.</param>
+    public VaeWebFactory(string? stateDirectory = null)
     {
-        StateDirectory = Directory.CreateTempSubdirectory("vaeweb-test-").FullName;
+        ownsStateDirectory = stateDirectory is null;
+        StateDirectory = stateDirectory ?? Directory.CreateTempSubdirectory("vaeweb-test-").FullName;
     }
 
     public string StateDirectory { get; }
@@ -79,7 +83,7 @@ public class VaeWebFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && ownsStateDirectory)
         {
             try
             {
