@@ -47,4 +47,13 @@ public static class LatentEndpointConventions
 
         return builder;
     }
+
+    /// <summary>
+    /// Documents the request body's schema and content types. "*/*" is listed too because routing
+    /// answers a content type missing from this list with a bare 415 before the handler runs; the
+    /// handler's own 415 names the field and the types it takes.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsBody<T>(this RouteHandlerBuilder builder, bool isOptional, params string[] contentTypes)
+        where T : notnull =>
+        builder.Accepts<T>(isOptional, contentTypes[0], [.. contentTypes[1..], "*/*"]);
 }

@@ -23,7 +23,7 @@ public static class DecodeApi
             .WithName("Decode")
             .WithSummary("Decode latent vectors to images")
             .WithDescription("JSON {\"z\":[latentDim]} or {\"zs\":[[latentDim],…]} (up to Vae:Serving:MaxItems). A PNG grid by default; JSON with Accept: application/json or format=json.")
-            .Accepts<DecodeRequest>("application/json")
+            .AcceptsBody<DecodeRequest>(false, "application/json")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .Produces<DecodeResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
@@ -35,7 +35,7 @@ public static class DecodeApi
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             if (ResponseFormat.Validate(format) is { } formatProblem)
@@ -56,7 +56,7 @@ public static class DecodeApi
             }
 
             var model = lease.Model;
-            var zs = ReadLatents(json.Root, model.LatentDim, limits.MaxItems);
+            var zs = ReadLatents(json.Root, model.LatentDim, limits.Serving.MaxItems);
             var images = model.Decode(zs);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
             return ResponseFormat.WantsJson(context.Request, format)

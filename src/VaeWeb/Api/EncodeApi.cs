@@ -36,7 +36,7 @@ public static class EncodeApi
             .WithName("Encode")
             .WithSummary("Encode an image to μ and log σ² of q(z|x)")
             .WithDescription("Body: a PNG or JPEG (raw, or multipart field 'file'; any size, made MNIST-like: grayscale, light on dark, fitted to 20×20, centred by mass in 28×28), or JSON {\"pixels\":[784]} / {\"images\":[[784],…]} with values in [0, 1]. sample=true (JSON field or query) adds z = μ + σ·ε drawn with seed.")
-            .Accepts<EncodeRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data")
+            .AcceptsBody<EncodeRequest>(false, "application/json", "image/png", "image/jpeg", "multipart/form-data")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
 
@@ -48,7 +48,7 @@ public static class EncodeApi
         [FromQuery(Name = "seed")] string? seed,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);

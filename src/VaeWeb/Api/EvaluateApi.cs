@@ -51,7 +51,7 @@ public static class EvaluateApi
             .WithName("Evaluate")
             .WithSummary("Negative ELBO and IWAE_k bound (nats) of the serving model on the test split")
             .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; results are cached per model version, k, n and seed.")
-            .Accepts<EvaluateRequest>("application/json")
+            .AcceptsBody<EvaluateRequest>(true, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
 
     public static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> Evaluate(
@@ -69,7 +69,7 @@ public static class EvaluateApi
         long seed;
         try
         {
-            var body = await RequestBodies.ReadAsync(context.Request, serving, imagesAllowed: false, cancellationToken);
+            var body = await RequestBodies.ReadAsync(context.Request, options.Value, imagesAllowed: false, cancellationToken);
             var obj = body is RequestBody.Json json ? JsonInput.RequireObject(json.Root, "k", "n", "seed") : (System.Text.Json.JsonElement?)null;
             k = JsonInput.WholeNumber(obj is { } o1 ? JsonInput.Field(o1, "k") : null, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
             n = obj is { } o2 && JsonInput.Field(o2, "n") is { } nValue ? JsonInput.WholeNumber(nValue, "n", 0, 1, int.MaxValue) : null;

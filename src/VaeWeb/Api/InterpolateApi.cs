@@ -38,7 +38,7 @@ public static class InterpolateApi
             .WithName("Interpolate")
             .WithSummary("Decode a path between two latent points")
             .WithDescription("JSON {\"from\":{…},\"to\":{…},\"steps\":10,\"method\":\"lerp\"|\"slerp\"}; each end is {\"z\":[latentDim]}, {\"index\":n} (test split of the model's data set) or {\"pixels\":[784]}. A PNG strip by default; JSON with the latent path and images with Accept: application/json or format=json.")
-            .Accepts<InterpolateRequest>("application/json")
+            .AcceptsBody<InterpolateRequest>(false, "application/json")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .Produces<InterpolateResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
@@ -58,7 +58,7 @@ public static class InterpolateApi
                 throw BadInputException.Invalid("format", formatProblem);
             }
 
-            var body = await RequestBodies.ReadAsync(context.Request, options.Value.Serving, imagesAllowed: false, cancellationToken);
+            var body = await RequestBodies.ReadAsync(context.Request, options.Value, imagesAllowed: false, cancellationToken);
             if (body is not RequestBody.Json json)
             {
                 throw BadInputException.Invalid("from", "The body must be JSON with from, to, steps and method.");

@@ -32,7 +32,7 @@ public static class ReconstructApi
             .WithName("Reconstruct")
             .WithSummary("Reconstruct images: decode μ of q(z|x), with the loss parts of each")
             .WithDescription("Takes the same bodies as /encode. The PNG shows each input beside its reconstruction (one pair a row); JSON with Accept: application/json or format=json.")
-            .Accepts<EncodeRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data")
+            .AcceptsBody<EncodeRequest>(false, "application/json", "image/png", "image/jpeg", "multipart/form-data")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .Produces<ReconstructResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)
@@ -45,7 +45,7 @@ public static class ReconstructApi
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
     {
-        var limits = options.Value.Serving;
+        var limits = options.Value;
         try
         {
             if (ResponseFormat.Validate(format) is { } formatProblem)

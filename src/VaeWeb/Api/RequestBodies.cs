@@ -25,12 +25,14 @@ public static class RequestBodies
 {
     public const string ImageContentTypes = "application/json, image/png, image/jpeg or multipart/form-data (field 'file')";
 
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, ServingOptions limits, bool imagesAllowed, CancellationToken cancellationToken)
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, VaeOptions options, bool imagesAllowed, CancellationToken cancellationToken)
     {
-        var max = limits.MaxUploadBytes;
+        // Images are held to the upload limit; JSON may be larger (256 images of 784 numbers run to a few MB).
+        var isJson = request.HasJsonContentType();
+        var max = isJson || !imagesAllowed ? options.Limits.MaxRequestBodyBytes : options.Limits.MaxUploadBytes;
         if (request.ContentLength > max)
         {
-            throw TooLarge("body", request.ContentLength.Value, max);
+            throw TooLarge(request.HasFormContentType ? "file" : "body", request.ContentLength.Value, max);
         }
 
         var contentType = request.ContentType;
@@ -42,7 +44,7 @@ public static class RequestBodies
                 : throw Unsupported(contentType, imagesAllowed);
         }
 
-        if (request.HasJsonContentType())
+        if (isJson)
         {
             var bytes = await ReadCappedAsync(request.Body, max, "body", cancellationToken);
             try
@@ -96,12 +98,12 @@ public static class RequestBodies
     /// The images of a body: an upload (made MNIST-like) or JSON <c>pixels</c> (one image) or
     /// <c>images</c> (a batch of up to <paramref name="maxItems"/>).
     /// </summary>
-    public static ImageInputs Images(RequestBody body, JsonElement? json, ServingOptions limits)
+    public static ImageInputs Images(RequestBody body, JsonElement? json, VaeOptions options)
     {
         switch (body)
         {
             case RequestBody.Image image:
-                return new ImageInputs([Preprocess(image, limits)], Uploaded: true);
+                return new ImageInputs([Preprocess(image, options)], Uploaded: true);
             case RequestBody.Json when json is { } obj:
                 var pixels = JsonInput.Field(obj, "pixels");
                 var images = JsonInput.Field(obj, "images");
@@ -117,16 +119,16 @@ public static class RequestBodies
 
                 if (images is { } many)
                 {
-                    return new ImageInputs(JsonInput.Vectors(many, "images", ModelConfig.Pixels, unitRange: true, limits.MaxItems), Uploaded: false);
+                    return new ImageInputs(JsonInput.Vectors(many, "images", ModelConfig.Pixels, unitRange: true, options.Serving.MaxItems), Uploaded: false);
                 }
 
-                throw BadInputException.Invalid("pixels", $"The JSON body must hold pixels ({ModelConfig.Pixels} numbers in [0, 1]) or images (1 to {limits.MaxItems} such arrays).");
+                throw BadInputException.Invalid("pixels", $"The JSON body must hold pixels ({ModelConfig.Pixels} numbers in [0, 1]) or images (1 to {options.Serving.MaxItems} such arrays).");
             default:
                 throw BadInputException.Invalid("body", $"The request needs an image: {ImageContentTypes}.");
         }
     }
 
-    public static float[] Preprocess(RequestBody.Image image, ServingOptions limits)
+    public static float[] Preprocess(RequestBody.Image image, VaeOptions options)
     {
         if (image.Bytes.Length == 0)
         {
@@ -135,7 +137,7 @@ public static class RequestBodies
 
         try
         {
-            return MnistPreprocessor.FromEncoded(image.Bytes, limits.MaxImagePixels, image.Field);
+            return MnistPreprocessor.FromEncoded(image.Bytes, options.Limits.MaxUploadPixels, image.Field);
         }
         catch (ImageInputException e)
         {

@@ -24,6 +24,15 @@ public sealed class VaeOptions
 
     [Required]
     public ServingOptions Serving { get; set; } = new();
+
+    [Required]
+    public SecurityOptions Security { get; set; } = new();
+
+    [Required]
+    public LimitsOptions Limits { get; set; } = new();
+
+    [Required]
+    public TestHooksOptions TestHooks { get; set; } = new();
 }
 
 public sealed class DatasetOptions
@@ -75,6 +84,16 @@ public sealed class TrainingOptions
 
     /// <summary>The least time between two step-level progress events.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Checkpoints kept per run, newest first; the one with the best test loss is kept as well.</summary>
+    [Range(1, 1000)]
+    public int KeepLastCheckpoints { get; set; } = 3;
+
+    /// <summary>
+    /// How long a stopping host waits for the run to checkpoint and record itself as interrupted
+    /// (the host's shutdown timeout).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class ServingOptions
@@ -82,14 +101,6 @@ public sealed class ServingOptions
     /// <summary>Most images or latent vectors one request may ask for.</summary>
     [Range(1, 4096)]
     public int MaxItems { get; set; } = 256;
-
-    /// <summary>Largest request body (an uploaded image or a JSON document) in bytes; larger ones get 413.</summary>
-    [Range(1024, 1L << 30)]
-    public long MaxUploadBytes { get; set; } = 5 * 1024 * 1024;
-
-    /// <summary>Largest uploaded image in pixels (width × height, read from its header before decoding); larger ones get 413.</summary>
-    [Range(1, 1L << 32)]
-    public long MaxImagePixels { get; set; } = 4096L * 4096;
 
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
     [Range(1, 10000)]
