@@ -30,8 +30,16 @@ async function problemOf(response) {
   return text ? { detail: text.slice(0, 300) } : null;
 }
 
+let apiKey = '';
+
+/** The key for servers that protect training control (or reads) with X-Api-Key; empty sends none. */
+export function setApiKey(key) {
+  apiKey = key || '';
+}
+
 async function send(path, init) {
   let response;
+  if (apiKey) init.headers = { ...init.headers, 'X-Api-Key': apiKey };
   try {
     response = await fetch(path, init);
   } catch (e) {

@@ -1,6 +1,6 @@
 // Training panel: the run form, cancel, progress, live loss chart from the event stream, run history.
 
-import { ApiError, del, describe, getJson, postJson, showError } from './api.js';
+import { ApiError, del, describe, getJson, postJson, setApiKey, showError } from './api.js';
 import { LineChart } from './chart.js';
 import { store } from './store.js';
 
@@ -30,6 +30,11 @@ export async function initTraining() {
   form.addEventListener('submit', (e) => { e.preventDefault(); start(); });
   form.addEventListener('input', (e) => clearFieldError(e.target.name));
   cancelButton.addEventListener('click', cancel);
+  // Kept for this tab only, so a key typed on a shared machine does not outlive the session.
+  const key = $('api-key');
+  key.value = sessionStorage.getItem('vaeweb.apiKey') || '';
+  setApiKey(key.value);
+  key.addEventListener('change', () => { setApiKey(key.value); sessionStorage.setItem('vaeweb.apiKey', key.value); });
   const status = await getJson('/train');
   await update(status);
   await loadRuns();
@@ -42,13 +47,26 @@ function connect() {
     update(JSON.parse(e.data)).catch((error) => showError(formError, error));
   });
   events.addEventListener('open', () => $('train-state').classList.remove('stale'));
-  // EventSource reconnects by itself; say so rather than showing a frozen status.
-  events.addEventListener('error', () => $('train-state').classList.add('stale'));
+  events.addEventListener('error', () => {
+    // EventSource reconnects by itself after a dropped connection; say so rather than show a frozen
+    // status. A refused stream (e.g. 401 where reads need a key, which EventSource cannot send) is
+    // closed for good: poll GET /train instead, which does carry the key.
+    $('train-state').classList.add('stale');
+    if (events.readyState === EventSource.CLOSED) poll();
+  });
+}
+
+function poll() {
+  $('train-state').classList.remove('stale');
+  setInterval(() => {
+    getJson('/train').then(update).catch((error) => showError(formError, error));
+  }, 1000);
 }
 
 function readForm() {
   const body = {};
   for (const element of form.querySelectorAll('input, select')) {
+    if ('notAParameter' in element.dataset) continue;
     const raw = element.value.trim();
     if (raw === '') continue;
     if (element.type === 'number') {
@@ -118,7 +136,7 @@ function clearFieldError(name) {
 }
 
 function clearFieldErrors() {
-  for (const element of form.elements) clearFieldError(element.name);
+  for (const element of form.elements) if (element.name) clearFieldError(element.name);
 }
 
 async function update(status) {
