@@ -93,6 +93,7 @@ async function start() {
       for (const [field, messages] of Object.entries(error.fieldErrors)) setFieldError(field, messages.join(' '));
     }
     showError(formError, error);
+    keyHint(error);
   } finally {
     startButton.disabled = ACTIVE.has(lastState);
   }
@@ -104,7 +105,15 @@ async function cancel() {
     await update(await del('/train'));
   } catch (error) {
     showError(formError, error);
+    keyHint(error);
   }
+}
+
+/** A 401 means this server protects training control with a key: point at the field for it. */
+function keyHint(error) {
+  if (!(error instanceof ApiError) || error.status !== 401) return;
+  formError.textContent += ' Type the key in the API key field.';
+  $('api-key').focus();
 }
 
 function fieldElement(field) {

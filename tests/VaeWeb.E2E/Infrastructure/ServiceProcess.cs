@@ -51,7 +51,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             .First(a => a.Key == "VaeWebAssembly").Value
         ?? throw new InvalidOperationException("The test assembly does not name the service assembly.");
 
-    public static async Task<ServiceProcess> StartAsync(int trainImages = 1024)
+    public static async Task<ServiceProcess> StartAsync(int trainImages = 1024, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = AssemblyPath;
         if (!File.Exists(dll))
@@ -72,7 +72,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var (key, value) in Settings(state, trainImages))
+        foreach (var (key, value) in Settings(state, trainImages).Concat(settings ?? new Dictionary<string, string>()))
         {
             start.Environment[key] = value;
         }
