@@ -77,6 +77,25 @@ public sealed class ExplorerPageTests(TrainedSite site, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Arrow_keys_on_the_map_decode_and_Enter_compares_the_nearest_digit()
+    {
+        await using var session = await site.OpenAsync();
+        await session.GotoAsync();
+        var page = session.Page;
+
+        await page.Locator("#map").FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#preview")).ToHaveAttributeAsync("data-updates", "1");
+        await page.Keyboard.PressAsync("ArrowUp");
+        await Expect(page.Locator("#preview")).ToHaveAttributeAsync("data-updates", "2");
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.Locator("#compare")).ToBeVisibleAsync();
+        await Expect(page.Locator("#compare-original-caption")).ToContainTextAsync("Test #");
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
     public async Task Clicking_a_data_point_shows_the_original_beside_its_reconstruction()
     {
         await using var session = await site.OpenAsync();
