@@ -45,14 +45,21 @@ public static class EvaluateApi
     private const string NoteText =
         "negativeElbo and iwae are in nats per image with every constant term included; E_q[−log p(x|z)] is averaged over the k samples, KL is in closed form.";
 
-    public static RouteHandlerBuilder MapEvaluateApi(this IEndpointRouteBuilder routes) =>
-        routes.MapPost("/evaluate", Evaluate)
+    public static RouteHandlerBuilder MapEvaluateApi(this IEndpointRouteBuilder routes)
+    {
+        var builder = routes.MapPost("/evaluate", Evaluate)
             .WithTags("Latent space")
             .WithName("Evaluate")
             .WithSummary("Negative ELBO and IWAE_k bound (nats) of the serving model on the test split")
-            .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; results are cached per model version, k, n and seed.")
+            .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; one evaluation at a time (429 while one runs); results are cached per model version, k, n and seed.")
             .AcceptsBody<EvaluateRequest>(true, "application/json")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable);
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
+
+        // The whole test split at k = 100 is ~100k decoder passes: longer than the default request
+        // timeout on a small machine. It is chunked, cancellable and one at a time instead.
+        builder.WithRequestTimeout(routes.ServiceProvider.GetRequiredService<IOptions<VaeOptions>>().Value.Serving.EvaluationTimeout);
+        return builder;
+    }
 
     public static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> Evaluate(
         HttpContext context,
@@ -101,7 +108,15 @@ public static class EvaluateApi
             return TypedResults.Ok(cached!);
         }
 
-        await gate.WaitAsync(cancellationToken);
+        if (!gate.TryEnter())
+        {
+            context.Response.Headers.RetryAfter = "10";
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "An evaluation is running",
+                detail: "One evaluation runs at a time; try again when it has finished (a finished result is cached per model version, k, n and seed).");
+        }
+
         try
         {
             var stopwatch = Stopwatch.StartNew();

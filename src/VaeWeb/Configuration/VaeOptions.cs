@@ -109,4 +109,7 @@ public sealed class ServingOptions
     /// <summary>The most importance samples per image a request may ask for.</summary>
     [Range(1, 10000)]
     public int MaxEvaluationK { get; set; } = 1000;
+
+    /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
+    public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -5,7 +5,11 @@ public sealed class EvaluationGate : IDisposable
 {
     private readonly SemaphoreSlim semaphore = new(1, 1);
 
-    public Task WaitAsync(CancellationToken cancellationToken) => semaphore.WaitAsync(cancellationToken);
+    /// <summary>
+    /// Enters without waiting, or says no: a request queued here would sit on a compute slot
+    /// (there are only a few) for the whole of the running evaluation and starve the fast endpoints.
+    /// </summary>
+    public bool TryEnter() => semaphore.Wait(0);
 
     public void Release() => semaphore.Release();
 
