@@ -101,4 +101,15 @@ public sealed class ServingOptions
     /// <summary>Most images or latent vectors one request may ask for.</summary>
     [Range(1, 4096)]
     public int MaxItems { get; set; } = 256;
+
+    /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
+    [Range(1, 10000)]
+    public int EvaluationK { get; set; } = 100;
+
+    /// <summary>The most importance samples per image a request may ask for.</summary>
+    [Range(1, 10000)]
+    public int MaxEvaluationK { get; set; } = 1000;
+
+    /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
+    public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
