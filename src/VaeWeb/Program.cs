@@ -2,6 +2,10 @@ using Microsoft.Extensions.Options;
 using VaeWeb.Api;
 using VaeWeb.Configuration;
 using VaeWeb.Data;
+using VaeWeb.Health;
+using VaeWeb.Limits;
+using VaeWeb.Metrics;
+using VaeWeb.Security;
 using VaeWeb.Serving;
 using VaeWeb.Training;
 using VaeWeb.Vae;
@@ -22,20 +26,37 @@ builder.Services.AddOptions<VaeOptions>()
     .Bind(builder.Configuration.GetSection(VaeOptions.Section))
     .ValidateDataAnnotations()
     .Validate(o => o.Datasets.ContainsKey(o.DefaultDataset), "Vae:DefaultDataset must name one of Vae:Datasets.")
+    .Validate(o => !o.TestHooks.AnySet || !builder.Environment.IsProduction(), "Vae:TestHooks are fault injection for tests and are refused in Production.")
+    .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
     .ValidateOnStart();
+
+
+builder.Services.AddSingleton<IValidateOptions<VaeOptions>, NestedOptionsValidator>();
 
 var json = new JsonSerializerOptionsProvider();
 builder.Services.AddSingleton(json);
 builder.Services.ConfigureHttpJsonOptions(o => JsonSerializerOptionsProvider.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddEndpointsApiExplorer();
-builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "VaeWeb", Version = "v1", Description = "Train a convolutional VAE on handwritten digits and explore its latent space." }));
+builder.Services.AddSwaggerGen(o =>
+{
+    o.SwaggerDoc("v1", new() { Title = "VaeWeb", Version = "v1", Description = "Train a convolutional VAE on handwritten digits and explore its latent space." });
+    o.AddSecurityDefinition(ApiKeyAccess.SchemeName, ApiKeyOpenApiFilter.Scheme);
+    o.OperationFilter<ApiKeyOpenApiFilter>();
+});
+builder.Services.AddSingleton<ApiKeyAccess>();
+builder.Services.AddComputeLimits();
+builder.Services.AddVaeHealthChecks();
+builder.Services.AddSingleton<TrainingMetrics>();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddSingleton<SampleCache>();
 builder.Services.AddSingleton<InferenceGate>();
+builder.Services.AddSingleton<ModelDatasets>();
+builder.Services.AddSingleton<LatentCache>();
+builder.Services.AddSingleton<EvaluationGate>();
 builder.Services.AddSingleton<TrainingStatusFeed>();
 builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
@@ -47,6 +68,7 @@ var app = builder.Build();
 // Process-wide: how wide LibTorch runs on each request's thread (the trainer sets its own).
 InferenceModel.ThreadsPerCall = app.Services.GetRequiredService<IOptions<VaeOptions>>().Value.Serving.Threads;
 
+// ProblemDetails for unhandled errors; outside Development they carry no exception details.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
@@ -54,9 +76,28 @@ app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI(o => o.RoutePrefix = "swagger");
 
+// After routing (so the endpoint is known): metrics see every answer, refused callers never reach
+// a compute slot, and oversize bodies are refused before they are read.
+app.UseRouting();
+app.UseVaeHttpMetrics();
+app.UseApiKeyAccess();
+app.UseUploadLimits();
+app.UseRateLimiter();
+app.UseRequestTimeouts();
+
 app.MapTrainingApi();
-app.MapRunsApi();
-app.MapSamplesApi();
+app.MapRunsApi().RequireReadAccess();
+app.MapSamplesApi().RequireReadAccess().RequireComputeLimit();
+app.MapEncodeApi().RequireReadAccess().RequireComputeLimit();
+app.MapDecodeApi().RequireReadAccess().RequireComputeLimit();
+app.MapReconstructApi().RequireReadAccess().RequireComputeLimit();
+app.MapInterpolateApi().RequireReadAccess().RequireComputeLimit();
+app.MapDatasetApi().RequireReadAccess();
+app.MapLatentMapApi().RequireReadAccess().RequireComputeLimit();
+app.MapModelApi().RequireReadAccess().RequireComputeLimit();
+app.MapEvaluateApi().RequireReadAccess().RequireComputeLimit();
+app.MapHealthEndpoints();
+app.MapVaeMetrics();
 
 app.Run();
 

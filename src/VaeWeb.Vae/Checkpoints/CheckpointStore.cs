@@ -14,13 +14,21 @@ public sealed record CheckpointMetadata(
     EpochResult Result,
     DateTimeOffset CreatedAt)
 {
-    /// <summary>The version clients see: run id and epoch.</summary>
-    public string ModelVersion => ModelVersions.Format(RunId, Epoch);
+    /// <summary>
+    /// Steps of epoch <c>Epoch + 1</c> already taken: 0 for an end-of-epoch checkpoint, more for
+    /// one written when a run was stopped mid-epoch (its <see cref="Result"/> then holds the
+    /// partial epoch's training loss and the last test figures).
+    /// </summary>
+    public int Step { get; init; }
+
+    /// <summary>The version clients see: run id and epoch (and step, mid-epoch).</summary>
+    public string ModelVersion => ModelVersions.Format(RunId, Epoch, Step);
 }
 
 public static class ModelVersions
 {
-    public static string Format(string runId, int epoch) => $"{runId}.e{epoch}";
+    public static string Format(string runId, int epoch, int step = 0) =>
+        step == 0 ? $"{runId}.e{epoch}" : $"{runId}.e{epoch}.s{step}";
 }
 
 /// <summary>One checkpoint on disk whose manifest verified.</summary>
@@ -64,14 +72,14 @@ public sealed class CheckpointStore
 
     public string QuarantineRoot { get; }
 
-    public static string StemFor(int epoch) => $"epoch-{epoch:D4}";
+    public static string StemFor(int epoch, int step = 0) => step == 0 ? $"epoch-{epoch:D4}" : $"epoch-{epoch:D4}-step-{step:D5}";
 
     /// <summary>Writes a checkpoint; the two callbacks write the weights and optimiser files to the path given.</summary>
     public Checkpoint Save(CheckpointMetadata metadata, Action<string> writeWeights, Action<string> writeOptimizer)
     {
         var directory = Path.Combine(Root, metadata.RunId);
         Directory.CreateDirectory(directory);
-        var stem = StemFor(metadata.Epoch);
+        var stem = StemFor(metadata.Epoch, metadata.Step);
         var hashes = new Dictionary<string, string>();
 
         void WriteFile(string suffix, Action<string> write)
@@ -103,7 +111,12 @@ public sealed class CheckpointStore
     /// damaged file, a manifest that does not parse) is moved to the quarantine folder and
     /// reported through <paramref name="onRejected"/>.
     /// </summary>
-    public IReadOnlyList<Checkpoint> LoadVerified(Action<string, string>? onRejected = null)
+    /// <remarks>
+    /// A serve-only replica shares the trainer's directory and passes <paramref name="readOnly"/>:
+    /// it then skips what fails and leaves everything where it is, since a checkpoint that fails
+    /// there may simply be one the trainer is still writing.
+    /// </remarks>
+    public IReadOnlyList<Checkpoint> LoadVerified(Action<string, string>? onRejected = null, bool readOnly = false)
     {
         var found = new List<Checkpoint>();
         if (!Directory.Exists(Root))
@@ -113,7 +126,12 @@ public sealed class CheckpointStore
 
         foreach (var runDirectory in Directory.EnumerateDirectories(Root))
         {
-            RemoveLeftoverTemporaries(runDirectory);
+            if (!readOnly)
+            {
+                RemoveLeftoverTemporaries(runDirectory);
+                RemoveOrphans(runDirectory);
+            }
+
             foreach (var manifestPath in Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix))
             {
                 var stem = Path.GetFileName(manifestPath)[..^ManifestSuffix.Length];
@@ -124,13 +142,83 @@ public sealed class CheckpointStore
                 }
                 else
                 {
-                    Quarantine(runDirectory, stem);
+                    if (!readOnly)
+                    {
+                        Quarantine(runDirectory, stem);
+                    }
+
                     onRejected?.Invoke(Path.Combine(Path.GetFileName(runDirectory), stem), problem ?? "unreadable metadata");
                 }
             }
         }
 
-        return found.OrderBy(c => c.Metadata.CreatedAt).ThenBy(c => c.Metadata.Epoch).ToList();
+        return found.OrderBy(c => c.Metadata.CreatedAt).ThenBy(c => c.Metadata.Epoch).ThenBy(c => c.Metadata.Step).ToList();
+    }
+
+    /// <summary>The newest checkpoint of one run that verifies (furthest in training), or null.</summary>
+    public Checkpoint? LatestVerified(string runId)
+    {
+        var directory = Path.Combine(Root, runId);
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        foreach (var stem in Stems(directory).OrderByDescending(s => s, StringComparer.Ordinal))
+        {
+            if (Verify(directory, stem, out var metadata) is null && metadata is not null)
+            {
+                return new Checkpoint(directory, stem, metadata);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Retention for one run: keeps the <paramref name="keepLast"/> newest checkpoints (so resume
+    /// always has the latest) and the end-of-epoch checkpoint with the lowest test loss; deletes
+    /// the rest. Returns the stems kept.
+    /// </summary>
+    public IReadOnlySet<string> ApplyRetention(string runId, int keepLast)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
+        var directory = Path.Combine(Root, runId);
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        if (!Directory.Exists(directory))
+        {
+            return keep;
+        }
+
+        // Stems sort in training order (zero-padded epoch, then step).
+        var stems = Stems(directory).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        keep.UnionWith(stems.TakeLast(keepLast));
+        var best = stems
+            .Select(stem => (Stem: stem, Metadata: ReadMetadata(directory, stem)))
+            .Where(c => c.Metadata is { Step: 0 } && double.IsFinite(c.Metadata.Result.Test.Loss))
+            .MinBy(c => c.Metadata!.Result.Test.Loss);
+        if (best.Stem is not null)
+        {
+            keep.Add(best.Stem);
+        }
+
+        DeleteExcept(runId, keep);
+        return keep;
+    }
+
+    private static IEnumerable<string> Stems(string runDirectory) =>
+        Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix).Select(p => Path.GetFileName(p)[..^ManifestSuffix.Length]);
+
+    private static CheckpointMetadata? ReadMetadata(string runDirectory, string stem)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllBytes(Path.Combine(runDirectory, stem + MetadataSuffix)), Json);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Checks one checkpoint against its manifest; null when it verifies.</summary>
@@ -218,6 +306,24 @@ public sealed class CheckpointStore
         foreach (var file in Directory.EnumerateFiles(runDirectory, stem + ".*"))
         {
             File.Move(file, Path.Combine(target, $"{Path.GetFileName(file)}.{stamp}"), overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Files of a checkpoint whose manifest was never written (the process died between the renames
+    /// and the manifest) or was deleted first by retention: no manifest vouches for them, so they go.
+    /// </summary>
+    private static void RemoveOrphans(string runDirectory)
+    {
+        var stems = Stems(runDirectory).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(runDirectory))
+        {
+            var name = Path.GetFileName(file);
+            var suffix = new[] { WeightsSuffix, OptimizerSuffix, MetadataSuffix }.FirstOrDefault(s => name.EndsWith(s, StringComparison.Ordinal) && !name.EndsWith(ManifestSuffix, StringComparison.Ordinal));
+            if (suffix is not null && !stems.Contains(name[..^suffix.Length]))
+            {
+                File.Delete(file);
+            }
         }
     }
 

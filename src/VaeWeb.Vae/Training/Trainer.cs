@@ -55,6 +55,12 @@ public sealed class Trainer : IDisposable
     /// <summary>Epochs finished so far (the next epoch to run is this plus one).</summary>
     public int CompletedEpochs { get; private set; }
 
+    /// <summary>
+    /// Steps of the next epoch already taken: non-zero after a run stopped mid-epoch (or was
+    /// restored from such a stop), so <see cref="RunEpoch"/> carries on from there.
+    /// </summary>
+    public int CompletedSteps { get; private set; }
+
     public int StepsPerEpoch => (data.Train.Count + Config.BatchSize - 1) / Config.BatchSize;
 
     /// <summary>Runs one epoch over a fresh permutation of the training split, then scores the test split.</summary>
@@ -69,8 +75,16 @@ public sealed class Trainer : IDisposable
         var seen = 0;
 
         Model.train();
-        using var permutation = randperm(count, generator: generator);
-        for (var step = 0; step < steps; step++)
+        var first = CompletedSteps;
+        if (first == 0)
+        {
+            // Each epoch's stream starts from a seed that depends only on (seed, epoch), so a run
+            // resumed from a checkpoint shuffles exactly as the uninterrupted run would have.
+            generator.manual_seed(EpochSeed(epoch));
+        }
+
+        using var permutation = ShuffleFor(epoch, count);
+        for (var step = first; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
@@ -91,6 +105,7 @@ public sealed class Trainer : IDisposable
                 throw new NonFiniteLossException(epoch, step + 1, stepLoss);
             }
 
+            CompletedSteps = step + 1;
             lossSum += stepLoss.Loss * size;
             reconSum += stepLoss.Reconstruction * size;
             klSum += stepLoss.Kl * size;
@@ -106,6 +121,7 @@ public sealed class Trainer : IDisposable
         var trainTime = clock.Elapsed;
         var test = Evaluate(data.Test);
         CompletedEpochs = epoch;
+        CompletedSteps = 0;
         return new EpochResult(
             epoch,
             new LossSummary(lossSum / seen, reconSum / seen, klSum / seen),
@@ -153,14 +169,31 @@ public sealed class Trainer : IDisposable
     /// <summary>Saves the optimiser's state (Adam moments and step counts) for a resumable checkpoint.</summary>
     public void SaveOptimizerState(string path) => optimizer.save_state_dict(path);
 
-    /// <summary>Restores weights and optimiser state and continues counting epochs after <paramref name="completedEpochs"/>.</summary>
-    public void Restore(string weightsPath, string optimizerPath, int completedEpochs)
+    /// <summary>
+    /// Restores weights and optimiser state and continues after <paramref name="completedEpochs"/>
+    /// epochs and <paramref name="completedSteps"/> steps of the next one (a mid-epoch stop).
+    /// </summary>
+    public void Restore(string weightsPath, string optimizerPath, int completedEpochs, int completedSteps = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(completedEpochs);
+        ArgumentOutOfRangeException.ThrowIfNegative(completedSteps);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(completedSteps, Math.Max(StepsPerEpoch, 1));
         Model.load(weightsPath);
         optimizer.load_state_dict(optimizerPath);
         CompletedEpochs = completedEpochs;
-        // Continue the random stream at a point that depends on where we resume, not on the past.
-        generator.manual_seed(Config.Seed * 1_000_003 + completedEpochs);
+        CompletedSteps = completedSteps;
+        // Mid-epoch, the permutation is rebuilt from (seed, epoch) and the noise stream restarts at
+        // a point that depends on where we resume, not on the past.
+        generator.manual_seed(unchecked(EpochSeed(completedEpochs + 1) + completedSteps));
+    }
+
+    private long EpochSeed(int epoch) => unchecked((Config.Seed * 1_000_003L) + epoch);
+
+    /// <summary>The epoch's shuffle, from its own generator so it can be rebuilt when resuming mid-epoch.</summary>
+    private Tensor ShuffleFor(int epoch, int count)
+    {
+        using var shuffle = new Generator(unchecked((ulong)(EpochSeed(epoch) ^ 0x5DEECE66DL)));
+        return randperm(count, generator: shuffle);
     }
 
     public void Dispose()

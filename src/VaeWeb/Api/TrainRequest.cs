@@ -16,7 +16,11 @@ public sealed record TrainRequest(
     long? Seed,
     int? Conv1Channels,
     int? Conv2Channels,
-    int? HiddenUnits);
+    int? HiddenUnits,
+    string? Resume = null);
+
+/// <summary>A request to continue an earlier run: its id and, optionally, a new total of epochs.</summary>
+public sealed record ResumeRequest(string RunId, int? Epochs);
 
 /// <summary>
 /// Reads a <see cref="TrainRequest"/> field by field so that every problem names its field and the
@@ -36,8 +40,54 @@ public static class TrainRequestReader
     private static readonly string[] Fields =
     [
         "epochs", "batchSize", "learningRate", "latentDim", "beta", "likelihood", "dataset", "seed",
-        "conv1Channels", "conv2Channels", "hiddenUnits",
+        "conv1Channels", "conv2Channels", "hiddenUnits", "resume",
     ];
+
+    /// <summary>
+    /// The <c>resume</c> form of the body: null when the body does not ask to resume. A resumed
+    /// run keeps its hyperparameters, so only <c>epochs</c> may come with it.
+    /// </summary>
+    public static ResumeRequest? ReadResume(JsonElement? body, Dictionary<string, string[]> errors)
+    {
+        if (body is not { ValueKind: JsonValueKind.Object } json
+            || !json.TryGetProperty("resume", out var resume) || resume.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (resume.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(resume.GetString()))
+        {
+            errors["resume"] = [$"resume must be the id of an earlier run (GET /runs lists them), got {resume.GetRawText()}."];
+            return null;
+        }
+
+        int? epochs = null;
+        foreach (var property in json.EnumerateObject())
+        {
+            if (property.NameEquals("resume") || property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (property.Name.Equals("epochs", StringComparison.OrdinalIgnoreCase))
+            {
+                if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var value) && value >= EpochsRange.Min && value <= EpochsRange.Max)
+                {
+                    epochs = value;
+                }
+                else
+                {
+                    errors["epochs"] = [$"epochs must be an integer from {EpochsRange.Min} to {EpochsRange.Max}, got {property.Value.GetRawText()}."];
+                }
+            }
+            else
+            {
+                errors[property.Name] = [$"'{property.Name}' cannot be given with resume: a resumed run keeps its hyperparameters; only epochs (a new total) may be given."];
+            }
+        }
+
+        return errors.Count == 0 ? new ResumeRequest(resume.GetString()!, epochs) : null;
+    }
 
     /// <summary>Parses and validates; on success <paramref name="parameters"/> holds defaults merged with the request.</summary>
     public static Dictionary<string, string[]> Read(

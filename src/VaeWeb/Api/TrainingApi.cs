@@ -2,6 +2,8 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using VaeWeb.Data;
+using VaeWeb.Security;
+using VaeWeb.Limits;
 using VaeWeb.Training;
 
 namespace VaeWeb.Api;
@@ -16,21 +18,29 @@ public static class TrainingApi
         group.MapPost("/", StartRun)
             .WithName("StartRun")
             .WithSummary("Start a training run")
-            .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults.")
+            .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults. {\"resume\": \"<runId>\"} (optionally with a larger epochs) continues an earlier run from its last checkpoint with its optimiser state and epoch counter.")
             .Accepts<TrainRequest>("application/json")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireTrainingControl()
+            .WithUploadLimit();
         group.MapGet("/", GetStatus)
             .WithName("GetTrainingStatus")
-            .WithSummary("Status of the current or last run");
+            .WithSummary("Status of the current or last run")
+            .RequireReadAccess();
         group.MapGet("/events", StreamStatus)
             .WithName("StreamTrainingStatus")
-            .WithSummary("The run status as Server-Sent Events, one event per update");
+            .WithSummary("The run status as Server-Sent Events, one event per update")
+            .RequireReadAccess()
+            .DisableRequestTimeout();
         group.MapDelete("/", CancelRun)
             .WithName("CancelRun")
             .WithSummary("Cancel the active run (its last checkpoint is kept)")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireTrainingControl();
         return group;
     }
 
@@ -60,15 +70,37 @@ public static class TrainingApi
             {
                 return Problems.Invalid("body", $"The body is not valid JSON: {e.Message}");
             }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A body without a declared length that ran past Vae:Limits:MaxUploadBytes.
+                return TypedResults.Problem(statusCode: e.StatusCode, title: "The body is too large", detail: e.Message);
+            }
         }
 
-        var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
-        if (errors.Count > 0)
+        var resumeErrors = new Dictionary<string, string[]>();
+        var resume = TrainRequestReader.ReadResume(body, resumeErrors);
+        if (resumeErrors.Count > 0)
         {
-            return Problems.Invalid(errors);
+            return Problems.Invalid(resumeErrors);
         }
 
-        return training.TryStart(parameters) switch
+        StartResult result;
+        if (resume is not null)
+        {
+            result = training.TryResume(resume.RunId, resume.Epochs);
+        }
+        else
+        {
+            var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
+            if (errors.Count > 0)
+            {
+                return Problems.Invalid(errors);
+            }
+
+            result = training.TryStart(parameters);
+        }
+
+        return result switch
         {
             StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
             StartResult.AlreadyActive active => Problems.Conflict(
@@ -78,6 +110,8 @@ public static class TrainingApi
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Training is disabled",
                 detail: "This instance serves models only (Vae:Training:Enabled is false)."),
+            StartResult.UnknownRun unknown => Problems.NotFound("No such run", $"There is no run with id '{unknown.RunId}' to resume; GET /runs lists them."),
+            StartResult.NotResumable notResumable => Problems.Conflict("The run cannot be resumed", notResumable.Reason),
             _ => throw new InvalidOperationException("Unknown start result."),
         };
     }

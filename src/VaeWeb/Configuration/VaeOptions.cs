@@ -24,6 +24,15 @@ public sealed class VaeOptions
 
     [Required]
     public ServingOptions Serving { get; set; } = new();
+
+    [Required]
+    public SecurityOptions Security { get; set; } = new();
+
+    [Required]
+    public LimitsOptions Limits { get; set; } = new();
+
+    [Required]
+    public TestHooksOptions TestHooks { get; set; } = new();
 }
 
 public sealed class DatasetOptions
@@ -75,6 +84,16 @@ public sealed class TrainingOptions
 
     /// <summary>The least time between two step-level progress events.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Checkpoints kept per run, newest first; the one with the best test loss is kept as well.</summary>
+    [Range(1, 1000)]
+    public int KeepLastCheckpoints { get; set; } = 3;
+
+    /// <summary>
+    /// How long a stopping host waits for the run to checkpoint and record itself as interrupted
+    /// (the host's shutdown timeout).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class ServingOptions
@@ -97,4 +116,15 @@ public sealed class ServingOptions
     /// <summary>Requests computing at once while a run trains (the rest queue), so training keeps its cores.</summary>
     [Range(1, 1024)]
     public int ConcurrentRequestsWhileTraining { get; set; } = 1;
+
+    /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
+    [Range(1, 10000)]
+    public int EvaluationK { get; set; } = 100;
+
+    /// <summary>The most importance samples per image a request may ask for.</summary>
+    [Range(1, 10000)]
+    public int MaxEvaluationK { get; set; } = 1000;
+
+    /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
+    public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -61,6 +61,33 @@ public sealed class RunStore
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Before a resume: stores the (possibly extended) parameters, drops epochs recorded after
+    /// <paramref name="checkpointEpoch"/> and queues the run again.
+    /// </summary>
+    public void PrepareResume(string runId, RunParameters parameters, int checkpointEpoch)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using (var update = connection.CreateCommand())
+        {
+            update.CommandText = "UPDATE runs SET parameters = $parameters, state = 'queued', finished_at = NULL, error = NULL WHERE id = $id";
+            update.Parameters.AddWithValue("$id", runId);
+            update.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(parameters, Json));
+            update.ExecuteNonQuery();
+        }
+
+        using (var delete = connection.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM epochs WHERE run_id = $id AND epoch > $epoch";
+            delete.Parameters.AddWithValue("$id", runId);
+            delete.Parameters.AddWithValue("$epoch", checkpointEpoch);
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
     public void AddEpoch(string runId, EpochMetrics metrics)
     {
         using var connection = Open();

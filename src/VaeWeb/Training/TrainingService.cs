@@ -20,6 +20,12 @@ public abstract record StartResult(RunStatus Status)
     public sealed record AlreadyActive(RunStatus Status) : StartResult(Status);
 
     public sealed record Disabled(RunStatus Status) : StartResult(Status);
+
+    /// <summary>A resume named a run the history does not hold.</summary>
+    public sealed record UnknownRun(RunStatus Status, string RunId) : StartResult(Status);
+
+    /// <summary>A resume named a run that cannot continue (no checkpoint, already finished, …).</summary>
+    public sealed record NotResumable(RunStatus Status, string Reason) : StartResult(Status);
 }
 
 /// <summary>
@@ -65,7 +71,7 @@ public sealed partial class TrainingService(
             var now = time.GetUtcNow();
             var runId = NewRunId(now);
             store.Insert(runId, parameters, now);
-            var run = new ActiveRun(runId, parameters, new CancellationTokenSource());
+            var run = new ActiveRun(runId, parameters, new CancellationTokenSource(), Resume: null);
             active = run;
             var status = new RunStatus
             {
@@ -101,9 +107,14 @@ public sealed partial class TrainingService(
     {
         // Before the first request: serve the newest good checkpoint and settle what a crash left behind.
         LoadNewestCheckpoint();
-        foreach (var runId in store.MarkAbandonedRunsInterrupted())
+        // Only the trainer settles the history: for a serve-only replica an active run is the
+        // trainer's, alive in another process.
+        if (Training.Enabled)
         {
-            LogInterrupted(runId);
+            foreach (var runId in store.MarkAbandonedRunsInterrupted())
+            {
+                LogInterrupted(runId);
+            }
         }
 
         var recent = store.List(1);
@@ -152,11 +163,20 @@ public sealed partial class TrainingService(
         feed.Publish(status);
         LogRunStarted(run.RunId, parameters.Dataset, parameters.Epochs);
 
+        Trainer? trainer = null;
+        var progress = new RunProgress();
         try
         {
             var data = datasets.Get(parameters.Dataset);
             var config = ToTrainingConfig(parameters);
-            using var trainer = new Trainer(config, data);
+            trainer = new Trainer(config, data);
+            if (run.Resume is { } resume)
+            {
+                trainer.Restore(resume.WeightsPath, resume.OptimizerPath, resume.Metadata.Epoch, resume.Metadata.Step);
+                progress.LastEpoch = resume.Metadata.Step == 0 ? resume.Metadata.Result : null;
+                LogResumed(run.RunId, resume.Metadata.ModelVersion);
+            }
+
             status = status with { StepsPerEpoch = trainer.StepsPerEpoch };
             feed.Publish(status);
 
@@ -168,6 +188,9 @@ public sealed partial class TrainingService(
                 var result = trainer.RunEpoch(
                     step =>
                     {
+                        progress.Running = step.Running;
+                        progress.ImagesPerSecond = step.ImagesPerSecond;
+                        ApplyTestHooks(trainer, ++progress.StepsTaken);
                         if (lastProgress.Elapsed < Training.ProgressInterval && step.Step != step.StepsPerEpoch)
                         {
                             return;
@@ -190,7 +213,10 @@ public sealed partial class TrainingService(
 
                 var version = ModelVersions.Format(run.RunId, result.Epoch);
                 var metadata = new CheckpointMetadata(run.RunId, result.Epoch, parameters.Dataset, config, result, time.GetUtcNow());
-                checkpoints.Save(metadata, path => trainer.Model.save(path), trainer.SaveOptimizerState);
+                // The checkpoint is durable before the epoch is recorded or announced: an epoch a
+                // client has seen finish is never lost, whenever the process dies.
+                SaveCheckpoint(trainer, metadata);
+                progress.LastEpoch = result;
                 store.AddEpoch(run.RunId, ToMetrics(result, version));
                 modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version));
                 LogEpoch(run.RunId, result.Epoch, result.Test.Loss, result.ImagesPerSecond);
@@ -216,14 +242,20 @@ public sealed partial class TrainingService(
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            // A user's DELETE cancels; a host shutdown interrupts (the run can be resumed).
+            // A user's DELETE cancels; a host shutdown interrupts (the run can be resumed). Either
+            // way the steps taken since the last epoch are kept in a mid-epoch checkpoint.
             var state = run.Cancellation.IsCancellationRequested ? RunState.Cancelled : RunState.Interrupted;
-            Finish(run, status, state, error: null);
+            var error = TrySaveStopCheckpoint(run, trainer, progress);
+            Finish(run, status, state, error);
         }
         catch (Exception e)
         {
             LogRunFailed(e, run.RunId);
             Finish(run, status, RunState.Failed, e.Message);
+        }
+        finally
+        {
+            trainer?.Dispose();
         }
     }
 
@@ -251,7 +283,8 @@ public sealed partial class TrainingService(
 
     private void LoadNewestCheckpoint()
     {
-        var verified = checkpoints.LoadVerified((name, problem) => LogCheckpointRejected(name, problem));
+        // A serve-only replica shares the trainer's directory: it must not move or delete anything.
+        var verified = checkpoints.LoadVerified((name, problem) => LogCheckpointRejected(name, problem), readOnly: !Training.Enabled);
         // Newest first; a checkpoint whose weights fail to load falls back to the one before it.
         foreach (var checkpoint in verified.Reverse())
         {
@@ -325,7 +358,7 @@ public sealed partial class TrainingService(
         GC.SuppressFinalize(this);
     }
 
-    private sealed record ActiveRun(string RunId, RunParameters Parameters, CancellationTokenSource Cancellation);
+    private sealed record ActiveRun(string RunId, RunParameters Parameters, CancellationTokenSource Cancellation, Checkpoint? Resume);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No run yet: starting the default run")]
     private partial void LogAutoStart();

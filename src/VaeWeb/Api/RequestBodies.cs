@@ -1,0 +1,172 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using VaeWeb.Configuration;
+using VaeWeb.Imaging;
+using VaeWeb.Vae.Model;
+
+namespace VaeWeb.Api;
+
+/// <summary>What a request body held: a JSON document, an encoded image, or nothing.</summary>
+public abstract record RequestBody
+{
+    public sealed record Json(JsonElement Root) : RequestBody;
+
+    /// <summary>An encoded image; <paramref name="Field"/> is "body" for a raw upload, "file" for a form.</summary>
+    public sealed record Image(byte[] Bytes, string Field) : RequestBody;
+
+    public sealed record Empty : RequestBody;
+}
+
+/// <summary>The images a request sent, already 784 values in [0, 1] each.</summary>
+public sealed record ImageInputs(float[][] Images, bool Uploaded);
+
+/// <summary>Reads bodies with a byte limit (413 beyond it) and turns uploads into MNIST-like inputs.</summary>
+public static class RequestBodies
+{
+    public const string ImageContentTypes = "application/json, image/png, image/jpeg or multipart/form-data (field 'file')";
+
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, VaeOptions options, bool imagesAllowed, CancellationToken cancellationToken)
+    {
+        // Images are held to the upload limit; JSON may be larger (256 images of 784 numbers run to a few MB).
+        var isJson = request.HasJsonContentType();
+        var max = isJson || !imagesAllowed ? options.Limits.MaxRequestBodyBytes : options.Limits.MaxUploadBytes;
+        if (request.ContentLength > max)
+        {
+            throw TooLarge(request.HasFormContentType ? "file" : "body", request.ContentLength.Value, max);
+        }
+
+        var contentType = request.ContentType;
+        if (string.IsNullOrEmpty(contentType))
+        {
+            var bytes = await ReadCappedAsync(request.Body, max, "body", cancellationToken);
+            return bytes.Length == 0
+                ? new RequestBody.Empty()
+                : throw Unsupported(contentType, imagesAllowed);
+        }
+
+        if (isJson)
+        {
+            var bytes = await ReadCappedAsync(request.Body, max, "body", cancellationToken);
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
+                return new RequestBody.Json(document.RootElement.Clone());
+            }
+            catch (JsonException e)
+            {
+                throw BadInputException.Invalid("body", $"The body is not valid JSON: {e.Message}");
+            }
+        }
+
+        if (!imagesAllowed)
+        {
+            throw Unsupported(contentType, imagesAllowed);
+        }
+
+        if (request.HasFormContentType)
+        {
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max, BufferBodyLengthLimit = max }, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new BadInputException(StatusCodes.Status413PayloadTooLarge, "file", $"The form is too large or malformed ({e.Message}); at most {max:N0} bytes are allowed.");
+            }
+
+            var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null)
+                ?? throw BadInputException.Invalid("file", "A multipart request must carry a PNG or JPEG file in the form field 'file'.");
+            if (file.Length > max)
+            {
+                throw TooLarge("file", file.Length, max);
+            }
+
+            await using var stream = file.OpenReadStream();
+            return new RequestBody.Image(await ReadCappedAsync(stream, max, "file", cancellationToken), "file");
+        }
+
+        if (contentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            return new RequestBody.Image(await ReadCappedAsync(request.Body, max, "body", cancellationToken), "body");
+        }
+
+        throw Unsupported(contentType, imagesAllowed);
+    }
+
+    /// <summary>
+    /// The images of a body: an upload (made MNIST-like) or JSON <c>pixels</c> (one image) or
+    /// <c>images</c> (a batch of up to <paramref name="maxItems"/>).
+    /// </summary>
+    public static ImageInputs Images(RequestBody body, JsonElement? json, VaeOptions options)
+    {
+        switch (body)
+        {
+            case RequestBody.Image image:
+                return new ImageInputs([Preprocess(image, options)], Uploaded: true);
+            case RequestBody.Json when json is { } obj:
+                var pixels = JsonInput.Field(obj, "pixels");
+                var images = JsonInput.Field(obj, "images");
+                if (pixels is not null && images is not null)
+                {
+                    throw BadInputException.Invalid("pixels", "Send either pixels (one image) or images (a batch), not both.");
+                }
+
+                if (pixels is { } one)
+                {
+                    return new ImageInputs([JsonInput.Vector(one, "pixels", ModelConfig.Pixels, unitRange: true)], Uploaded: false);
+                }
+
+                if (images is { } many)
+                {
+                    return new ImageInputs(JsonInput.Vectors(many, "images", ModelConfig.Pixels, unitRange: true, options.Serving.MaxItems), Uploaded: false);
+                }
+
+                throw BadInputException.Invalid("pixels", $"The JSON body must hold pixels ({ModelConfig.Pixels} numbers in [0, 1]) or images (1 to {options.Serving.MaxItems} such arrays).");
+            default:
+                throw BadInputException.Invalid("body", $"The request needs an image: {ImageContentTypes}.");
+        }
+    }
+
+    public static float[] Preprocess(RequestBody.Image image, VaeOptions options)
+    {
+        if (image.Bytes.Length == 0)
+        {
+            throw BadInputException.Invalid(image.Field, $"{image.Field} is empty; send a PNG or JPEG.");
+        }
+
+        try
+        {
+            return MnistPreprocessor.FromEncoded(image.Bytes, options.Limits.MaxUploadPixels, image.Field);
+        }
+        catch (ImageInputException e)
+        {
+            throw BadInputException.From(e);
+        }
+    }
+
+    private static async Task<byte[]> ReadCappedAsync(Stream body, long max, string field, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                throw TooLarge(field, null, max);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static BadInputException TooLarge(string field, long? length, long max) =>
+        new(StatusCodes.Status413PayloadTooLarge, field, $"{field} is {(length is { } n ? $"{n:N0} bytes" : "larger than allowed")}; at most {max:N0} bytes are allowed.");
+
+    private static BadInputException Unsupported(string? contentType, bool imagesAllowed) =>
+        new(StatusCodes.Status415UnsupportedMediaType, "body",
+            $"Content-Type must be {(imagesAllowed ? ImageContentTypes : "application/json")}, got '{contentType}'.");
+}
