@@ -26,11 +26,13 @@ public sealed class BareLoop : IDisposable
     private readonly Generator generator;
     private readonly DigitSplit train;
     private readonly int batchSize;
+    private readonly long seed;
 
     public BareLoop(ModelConfig c, DigitSplit train, long seed, int batchSize, double learningRate)
     {
         this.train = train;
         this.batchSize = batchSize;
+        this.seed = seed;
         manual_seed(seed);
         var conv1 = Conv2d(1, c.Conv1Channels, 3, stride: 2, padding: 1);
         var conv2 = Conv2d(c.Conv1Channels, c.Conv2Channels, 3, stride: 2, padding: 1);
@@ -51,12 +53,18 @@ public sealed class BareLoop : IDisposable
     private Tensor? permutation;
     private Tensor? lossSum;
 
-    /// <summary>Draws the epoch's permutation (as the trainer does before its first step).</summary>
-    public void BeginEpoch()
+    /// <summary>
+    /// Seeds the epoch's noise and draws its permutation exactly as the service's Trainer does
+    /// (per-epoch seeds, so a resumed run shuffles like an uninterrupted one).
+    /// </summary>
+    public void BeginEpoch(int epoch)
     {
         permutation?.Dispose();
         lossSum?.Dispose();
-        permutation = randperm(train.Count, generator: generator);
+        var epochSeed = unchecked((seed * 1_000_003L) + epoch);
+        generator.manual_seed(epochSeed);
+        using var shuffle = new Generator(unchecked((ulong)(epochSeed ^ 0x5DEECE66DL)));
+        permutation = randperm(train.Count, generator: shuffle);
         lossSum = zeros(1);
     }
 

@@ -42,7 +42,7 @@ public static class TrainingBench
         var losses = new List<string>();
         for (var round = 0; round <= runs; round++)
         {
-            bare.BeginEpoch();
+            bare.BeginEpoch(round + 1);
             var bareSeconds = 0.0;
             var trainerSeconds = 0.0;
             var clock = Stopwatch.StartNew();
