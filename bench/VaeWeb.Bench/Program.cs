@@ -19,6 +19,7 @@ var fashionPath = StringArg("--fashion") ?? ScalingBench.FashionPath;
 
 // Before the first tensor operation: the service's OpenMP wait policy (passive unless the environment says otherwise).
 var waitPolicy = VaeWeb.Vae.TorchRuntime.PreferPassiveWaits();
+VaeWeb.Vae.TorchRuntime.KeepTensorMemoryInHeap();
 
 if (args.Contains("--profile"))
 {

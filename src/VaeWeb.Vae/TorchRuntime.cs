@@ -35,6 +35,38 @@ public static partial class TorchRuntime
         return "PASSIVE";
     }
 
+    /// <summary>
+    /// Keeps LibTorch's per-step activation buffers (up to 32 MB each) in glibc's heap instead of
+    /// fresh mmap'd pages, and stops glibc handing freed heap back to the kernel after every step.
+    /// By default glibc maps large blocks and trims the heap top on free, so every training step
+    /// page-faults its ~100 MB of activations in again: measured (interleaved with the bare loop, same
+    /// run) the Trainer at 0.90× the bare loop without this and 0.98× with it (the settings then set
+    /// through MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_). Resident memory stays at its peak
+    /// instead of shrinking between steps; the peak is unchanged. No-op off glibc.
+    /// </summary>
+    public static void KeepTensorMemoryInHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            const int mTrimThreshold = -1;
+            const int mMmapThreshold = -3;
+            _ = MallOpt(mMmapThreshold, 32 * 1024 * 1024);
+            _ = MallOpt(mTrimThreshold, 1024 * 1024 * 1024);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // Not glibc (e.g. musl): nothing to tune.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int param, int value);
+
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 }

@@ -14,6 +14,7 @@ using VaeWeb.Vae.Inference;
 
 // Before anything touches LibTorch: OpenMP workers that sleep rather than spin (see TorchRuntime).
 TorchRuntime.PreferPassiveWaits();
+TorchRuntime.KeepTensorMemoryInHeap();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
