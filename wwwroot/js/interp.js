@@ -1,0 +1,90 @@
+// Interpolation panel: two endpoints (a test index, the map's selected point, or the drawing),
+// lerp or slerp, n steps → a strip of decoded frames and a scrub slider over them.
+
+import { postJson, showError } from './api.js';
+import { blank, drawDigit } from './pixels.js';
+import { store } from './store.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('interp-form');
+const strip = $('interp-strip');
+const scrub = $('interp-scrub');
+const frame = $('interp-frame');
+const error = $('interp-error');
+/** Endpoints chosen by button (a latent vector); an index typed afterwards takes over again. */
+const chosen = { from: null, to: null };
+let frames = [];
+
+export function initInterp() {
+  blank(frame);
+  form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
+  for (const end of ['from', 'to']) {
+    form.elements[`${end}Index`].addEventListener('input', () => setChosen(end, null));
+  }
+  for (const button of form.querySelectorAll('button[data-endpoint]')) {
+    button.addEventListener('click', () => useSource(button.dataset.endpoint, button.dataset.source));
+  }
+  scrub.addEventListener('input', () => show(Number(scrub.value)));
+}
+
+function useSource(end, source) {
+  showError(error, null);
+  if (source === 'map') {
+    if (!store.selection) return showError(error, new Error('Pick a point or a digit on the latent map first.'));
+    setChosen(end, { z: store.selection.z, description: store.selection.description });
+  } else {
+    if (!store.drawing?.mu) return showError(error, new Error('Draw a digit in the drawing panel first.'));
+    setChosen(end, { z: store.drawing.mu, description: 'the drawing' });
+  }
+  return undefined;
+}
+
+function setChosen(end, value) {
+  chosen[end] = value;
+  $(`interp-${end}-info`).textContent = value ? `Using ${value.description}; type an index to go back.` : 'Using the test digit at this index.';
+}
+
+function endpoint(end) {
+  if (chosen[end]) return { z: chosen[end].z };
+  const raw = form.elements[`${end}Index`].value.trim();
+  return { index: raw === '' ? null : Number(raw) };
+}
+
+async function run() {
+  showError(error, null);
+  const steps = Number(form.elements.steps.value);
+  try {
+    const answer = await postJson('/interpolate', {
+      from: endpoint('from'),
+      to: endpoint('to'),
+      steps,
+      method: form.elements.method.value,
+    });
+    frames = answer.images;
+    strip.replaceChildren(...frames.map((pixels, i) => {
+      const tile = document.createElement('canvas');
+      tile.width = 56;
+      tile.height = 56;
+      tile.className = 'pixelated';
+      tile.setAttribute('role', 'img');
+      tile.setAttribute('aria-label', `Step ${i + 1} of ${frames.length}`);
+      drawDigit(tile, pixels);
+      tile.addEventListener('click', () => { scrub.value = String(i); show(i); });
+      return tile;
+    }));
+    strip.dataset.steps = String(frames.length);
+    scrub.max = String(frames.length - 1);
+    scrub.value = '0';
+    scrub.disabled = false;
+    show(0);
+  } catch (e) {
+    showError(error, e);
+  }
+}
+
+function show(i) {
+  if (!frames[i]) return;
+  drawDigit(frame, frames[i]);
+  scrub.setAttribute('aria-valuetext', `step ${i + 1} of ${frames.length}`);
+  strip.querySelectorAll('canvas').forEach((c, k) => c.classList.toggle('current', k === i));
+}
