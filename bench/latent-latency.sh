@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Latency of the latent-space endpoints against a running service whose model is idle (no run active).
-# Server-side time per request = curl's time_starttransfer − time_pretransfer (request sent → first
-# response byte) on the loopback interface; the median of N requests is printed for each case.
+# Time per request = curl's time_total − time_pretransfer: from the first byte of the request to the
+# last byte of the answer, over loopback (so it is the server's time plus a loopback copy of the body).
+# Not time_starttransfer: for a large upload curl reported it equal to time_pretransfer (no server time).
+# "Expect:" is cleared so curl does not wait for a 100-continue before sending a body.
+# The median of N requests is printed for each case.
 #
 #   bench/latent-latency.sh [base-url] [requests]      (defaults: http://127.0.0.1:5080, 200)
 #
@@ -33,7 +36,7 @@ PY
 
 # time one request in milliseconds; extra curl arguments follow the URL
 timed() {
-  curl -s -o /dev/null -w '%{time_pretransfer} %{time_starttransfer} %{http_code}\n' "$@" |
+  curl -s -o /dev/null -H 'Expect:' -w '%{time_pretransfer} %{time_total} %{http_code}\n' "$@" |
     awk '{ if ($3 != 200) { print "HTTP " $3 > "/dev/stderr"; exit 1 } printf "%.3f\n", ($2 - $1) * 1000 }'
 }
 
@@ -47,7 +50,7 @@ run() {
 
 echo "model $version, latentDim $latent, test images $tests, $count requests per case"
 # The full-set map is cold only until someone asks for it once after a publish.
-first="$(curl -s -D "$work/h" -o /dev/null -w '%{time_pretransfer} %{time_starttransfer}' "$base/latent-map?n=$tests" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')"
+first="$(curl -s -D "$work/h" -o /dev/null -w '%{time_pretransfer} %{time_total}' "$base/latent-map?n=$tests" | awk '{ printf "%.1f", ($2 - $1) * 1000 }')"
 echo "latent-map n=$tests first call ($(grep -i '^x-cache' "$work/h" | tr -d '\r' | cut -d' ' -f2)): $first ms"
 
 run "decode 1 z → JSON" -X POST -H 'Content-Type: application/json' -H 'Accept: application/json' --data-binary "@$work/one.json" "$base/decode"
@@ -57,7 +60,7 @@ run "latent-map n=$tests warm (cache hit)" "$base/latent-map?n=$tests"
 
 for i in $(seq "$count"); do
   n=$((tests - i))
-  curl -s -D "$work/h" -o /dev/null -w '%{time_pretransfer} %{time_starttransfer}\n' "$base/latent-map?n=$n" |
+  curl -s -D "$work/h" -o /dev/null -w '%{time_pretransfer} %{time_total}\n' "$base/latent-map?n=$n" |
     awk '{ printf "%.3f\n", ($2 - $1) * 1000 }'
   grep -qi '^x-cache: miss' "$work/h" || { echo "n=$n was not a cache miss" >&2; exit 1; }
 done | median | sed "s|^|latent-map cold (cache miss, n=$((tests - count))…$((tests - 1))): |"
