@@ -8,7 +8,13 @@ using VaeWeb.Metrics;
 using VaeWeb.Security;
 using VaeWeb.Serving;
 using VaeWeb.Training;
+using VaeWeb.Vae;
 using VaeWeb.Vae.Checkpoints;
+using VaeWeb.Vae.Inference;
+
+// Before anything touches LibTorch: OpenMP workers that sleep rather than spin (see TorchRuntime).
+TorchRuntime.PreferPassiveWaits();
+TorchRuntime.KeepTensorMemoryInHeap();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -47,6 +53,8 @@ builder.Services.AddSingleton<TrainingMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
 builder.Services.AddSingleton<ModelHost>();
+builder.Services.AddSingleton<SampleCache>();
+builder.Services.AddSingleton<InferenceGate>();
 builder.Services.AddSingleton<ModelDatasets>();
 builder.Services.AddSingleton<LatentCache>();
 builder.Services.AddSingleton<EvaluationGate>();
@@ -57,6 +65,9 @@ builder.Services.AddSingleton<TrainingService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
 
 var app = builder.Build();
+
+// Process-wide: how wide LibTorch runs on each request's thread (the trainer sets its own).
+InferenceModel.ThreadsPerCall = app.Services.GetRequiredService<IOptions<VaeOptions>>().Value.Serving.Threads;
 
 // ProblemDetails for unhandled errors; outside Development they carry no exception details.
 app.UseExceptionHandler();

@@ -25,6 +25,23 @@ public sealed class InferenceModel : IDisposable
 
     public string Version { get; }
 
+    /// <summary>
+    /// LibTorch threads each inference call uses on its own thread (process setting, from
+    /// Vae:Serving:Threads). One keeps requests off the training thread's cores and lets
+    /// concurrent requests run side by side instead of queueing on one OpenMP team.
+    /// </summary>
+    public static int ThreadsPerCall
+    {
+        get => threadsPerCall;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            threadsPerCall = value;
+        }
+    }
+
+    private static int threadsPerCall = 1;
+
     public ModelConfig Config => model.Config;
 
     public int LatentDim => model.Config.LatentDim;
@@ -58,6 +75,7 @@ public sealed class InferenceModel : IDisposable
     /// <summary>Decodes n draws of z ~ N(0, I) from a generator seeded with <paramref name="seed"/>.</summary>
     public float[][] Sample(int n, long seed)
     {
+        TorchThreads.ForThisThread(threadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         using var generator = new Generator((ulong)seed);
@@ -68,6 +86,7 @@ public sealed class InferenceModel : IDisposable
     /// <summary>Decodes latent vectors (each of length <see cref="LatentDim"/>).</summary>
     public float[][] Decode(IReadOnlyList<float[]> zs)
     {
+        TorchThreads.ForThisThread(threadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         var z = FromRows(zs, LatentDim);
@@ -77,6 +96,7 @@ public sealed class InferenceModel : IDisposable
     /// <summary>The posterior mean and log-variance of each image (784 pixels in [0, 1]).</summary>
     public (float[][] Mu, float[][] LogVar) Encode(IReadOnlyList<float[]> images)
     {
+        TorchThreads.ForThisThread(threadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         var x = FromRows(images, ModelConfig.Pixels).view(-1, 1, ModelConfig.ImageSide, ModelConfig.ImageSide);

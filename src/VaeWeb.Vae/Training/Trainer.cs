@@ -31,7 +31,7 @@ public sealed class Trainer : IDisposable
         this.data = data;
         if (config.Threads > 0)
         {
-            set_num_threads(config.Threads);
+            TorchThreads.ForThisThread(config.Threads);
         }
 
         // Weight initialisation draws from LibTorch's global generator; seed it and build the model

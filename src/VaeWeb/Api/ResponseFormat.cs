@@ -26,6 +26,29 @@ public static class ResponseFormat
         return json > 0 && json > png;
     }
 
+    /// <summary>True when an If-None-Match header lists <paramref name="etag"/> (weakly compared, as RFC 9110 asks for GET) or is <c>*</c>.</summary>
+    public static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        foreach (var header in ifNoneMatch)
+        {
+            if (header is null)
+            {
+                continue;
+            }
+
+            foreach (var part in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var tag = part.StartsWith("W/", StringComparison.Ordinal) ? part[2..] : part;
+                if (tag == "*" || tag == etag)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Null when <paramref name="format"/> is absent or known; otherwise the message for a 400.</summary>
     public static string? Validate(string? format) =>
         string.IsNullOrEmpty(format) || format is "json" or "png" || format.Equals("json", StringComparison.OrdinalIgnoreCase) || format.Equals("png", StringComparison.OrdinalIgnoreCase)

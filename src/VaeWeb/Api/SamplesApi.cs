@@ -20,15 +20,18 @@ public static class SamplesApi
         group.MapGet("/", GetSamples)
             .WithName("GetSamples")
             .WithSummary("Decode n draws of z ~ N(0, I)")
-            .WithDescription("A PNG grid of 28×28 tiles by default; JSON with Accept: application/json or format=json. The same seed and model version give the same images.")
+            .WithDescription("A PNG grid of 28×28 tiles by default; JSON with Accept: application/json or format=json. The same seed and model version give the same images, so a seeded response carries an ETag (revalidate with If-None-Match for a 304) until the model changes.")
             .Produces<SamplesResponse>(StatusCodes.Status200OK, "image/png", "application/json")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
-    public static Results<FileContentHttpResult, Ok<SamplesResponse>, ValidationProblem, ProblemHttpResult> GetSamples(
+    public static async Task<Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> GetSamples(
         HttpContext context,
         ModelHost models,
+        SampleCache cache,
+        InferenceGate gate,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "n")] string? n,
         [FromQuery(Name = "seed")] string? seed,
@@ -63,14 +66,45 @@ public static class SamplesApi
         }
 
         var model = lease.Model;
-        var images = model.Sample(count, seedValue);
-        context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
-        context.Response.Headers["X-Seed"] = seedValue.ToString(CultureInfo.InvariantCulture);
-        if (ResponseFormat.WantsJson(context.Request, format))
+        var json = ResponseFormat.WantsJson(context.Request, format);
+        var headers = context.Response.Headers;
+        headers[ResponseFormat.ModelVersionHeader] = model.Version;
+        headers["X-Seed"] = seedValue.ToString(CultureInfo.InvariantCulture);
+        if (seed is null)
         {
-            return TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, images));
+            // A fresh random draw each time: nothing to reuse.
+            headers.CacheControl = "no-store";
+            using var slot = await gate.EnterAsync(context.RequestAborted);
+            var drawn = model.Sample(count, seedValue);
+            return json
+                ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, drawn))
+                : TypedResults.File(PngRenderer.Grid(drawn), "image/png");
         }
 
-        return TypedResults.File(PngRenderer.Grid(images), "image/png");
+        // Seeded: the bytes depend only on (model version, n, seed, format). Clients may keep them
+        // but must revalidate, because a new model version changes them under the same URL.
+        var etag = $"\"{model.Version}.n{count}.s{seedValue}.{(json ? "json" : "png")}\"";
+        headers.ETag = etag;
+        headers.CacheControl = "no-cache";
+        headers.Vary = "Accept";
+        if (ResponseFormat.Matches(context.Request.Headers.IfNoneMatch, etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var entry = cache.TryGet(model.Version, count, seedValue);
+        if (entry is null || (!json && !entry.HasPng))
+        {
+            using var slot = await gate.EnterAsync(context.RequestAborted);
+            entry = cache.GetOrAdd(model.Version, count, seedValue, () => model.Sample(count, seedValue));
+            if (!json)
+            {
+                entry.Png(PngRenderer.Grid);
+            }
+        }
+
+        return json
+            ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, entry.Images))
+            : TypedResults.File(entry.Png(PngRenderer.Grid), "image/png");
     }
 }

@@ -102,6 +102,21 @@ public sealed class ServingOptions
     [Range(1, 4096)]
     public int MaxItems { get; set; } = 256;
 
+    /// <summary>
+    /// LibTorch threads per inference request (on the request's own thread). One is fastest on a
+    /// small machine that also trains: see TorchThreads.
+    /// </summary>
+    [Range(1, 256)]
+    public int Threads { get; set; } = 1;
+
+    /// <summary>Requests computing at once with the model idle; 0 means one per CPU.</summary>
+    [Range(0, 1024)]
+    public int ConcurrentRequests { get; set; }
+
+    /// <summary>Requests computing at once while a run trains (the rest queue), so training keeps its cores.</summary>
+    [Range(1, 1024)]
+    public int ConcurrentRequestsWhileTraining { get; set; } = 1;
+
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
     [Range(1, 10000)]
     public int EvaluationK { get; set; } = 100;

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace VaeWeb.Bench;
+
+/// <summary>
+/// Where a training step's time goes: each layer of the reference model at batch 128, forward and
+/// backward (input and weight gradients), in the default NCHW layout and in channels-last.
+/// </summary>
+public static class Profile
+{
+    public static void Run(int runs, int threads, int batch = 128)
+    {
+        set_num_threads(threads);
+        Console.WriteLine($"Per-layer forward+backward at batch {batch}, {threads} threads (ms, median of {runs}):");
+        Console.WriteLine($"  {"layer",-40} {"NCHW",8} {"ch-last",8}");
+        Layer("conv1 1→32 s2", Conv2d(1, 32, 3, stride: 2, padding: 1), [batch, 1, 28, 28], runs, gradInput: false);
+        Layer("conv2 32→64 s2", Conv2d(32, 64, 3, stride: 2, padding: 1), [batch, 32, 14, 14], runs);
+        Layer("fc 3136→128", Linear(3136, 128), [batch, 3136], runs);
+        Layer("heads 2×(128→64)", Linear(128, 128), [batch, 128], runs);
+        Layer("dec fc 64→3136", Linear(64, 3136), [batch, 64], runs);
+        Layer("deconv1 64→64 s2 (7→14)", ConvTranspose2d(64, 64, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 7, 7], runs);
+        Layer("deconv2 64→32 s2 (14→28)", ConvTranspose2d(64, 32, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 14, 14], runs);
+        Layer("out conv 32→1 (28×28)", Conv2d(32, 1, 3, stride: 1, padding: 1), [batch, 32, 28, 28], runs);
+    }
+
+    private static void Layer(string name, Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput = true)
+    {
+        var nchw = Time(layer, shape, runs, gradInput, channelsLast: false);
+        var cl = shape.Length == 4 ? Time(layer, shape, runs, gradInput, channelsLast: true) : double.NaN;
+        Console.WriteLine($"  {name,-40} {nchw,8:F2} {cl,8:F2}");
+        layer.Dispose();
+    }
+
+    private static double Time(Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput, bool channelsLast)
+    {
+        using var x0 = randn(shape);
+        // permute → contiguous → permute back: the same NCHW tensor stored channels-last (NHWC).
+        using var x = channelsLast ? x0.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).detach() : x0.detach();
+        x.requires_grad = gradInput;
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            layer.zero_grad();
+            var y = layer.forward(x);
+            y.sum().backward();
+        }
+
+        Step();
+        var times = new List<double>();
+        for (var i = 0; i < Math.Max(runs, 10); i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Step();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        return Stat.Of(times).Median;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+
+namespace VaeWeb.Vae;
+
+/// <summary>Process-level LibTorch settings that must be in place before LibTorch loads.</summary>
+public static partial class TorchRuntime
+{
+    public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
+
+    /// <summary>
+    /// Makes LibTorch's OpenMP workers sleep instead of spin while they wait for work, unless the
+    /// environment already says otherwise. LibTorch here is built on GNU OpenMP, whose workers spin
+    /// by default: on a 2-core machine where training, requests and anything else share the cores,
+    /// a spinning worker holds a core that the thread it waits for needs, and every barrier then
+    /// waits for a scheduler time slice — measured 4× slower per training step under load. Passive
+    /// waiting costs a futex wake-up per parallel region, a few microseconds on an idle machine.
+    /// Has an effect only when called before the first tensor operation (libgomp reads its
+    /// environment once, when LibTorch loads); returns the policy that will apply.
+    /// </summary>
+    public static string PreferPassiveWaits()
+    {
+        var existing = Environment.GetEnvironmentVariable(WaitPolicyVariable);
+        if (!string.IsNullOrEmpty(existing))
+        {
+            return existing;
+        }
+
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            // .NET keeps its own copy of the environment on Unix; native code reads the C one.
+            _ = SetEnv(WaitPolicyVariable, "PASSIVE", 0);
+        }
+
+        Environment.SetEnvironmentVariable(WaitPolicyVariable, "PASSIVE");
+        return "PASSIVE";
+    }
+
+    /// <summary>
+    /// Keeps LibTorch's per-step activation buffers (up to 32 MB each) in glibc's heap instead of
+    /// fresh mmap'd pages, and stops glibc handing freed heap back to the kernel after every step.
+    /// By default glibc maps large blocks and trims the heap top on free, so every training step
+    /// page-faults its ~100 MB of activations in again: measured (interleaved with the bare loop, same
+    /// run) the Trainer at 0.90× the bare loop without this and 0.98× with it (the settings then set
+    /// through MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_). Resident memory stays at its peak
+    /// instead of shrinking between steps; the peak is unchanged. No-op off glibc.
+    /// </summary>
+    public static void KeepTensorMemoryInHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            const int mTrimThreshold = -1;
+            const int mMmapThreshold = -3;
+            _ = MallOpt(mMmapThreshold, 32 * 1024 * 1024);
+            _ = MallOpt(mTrimThreshold, 1024 * 1024 * 1024);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // Not glibc (e.g. musl): nothing to tune.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int param, int value);
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+}
