@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace VaeWeb.Vae;
 
 /// <summary>Process-level LibTorch settings that must be in place before LibTorch loads.</summary>
-public static partial class TorchRuntime
+public static class TorchRuntime
 {
     public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
 
@@ -25,11 +25,8 @@ public static partial class TorchRuntime
             return existing;
         }
 
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
-        {
-            // .NET keeps its own copy of the environment on Unix; native code reads the C one.
-            _ = SetEnv(WaitPolicyVariable, "PASSIVE", 0);
-        }
+        // .NET keeps its own copy of the environment on Unix; native code reads the C one.
+        SetNativeEnvironment(WaitPolicyVariable, "PASSIVE");
 
         Environment.SetEnvironmentVariable(WaitPolicyVariable, "PASSIVE");
         return "PASSIVE";
@@ -46,27 +43,47 @@ public static partial class TorchRuntime
     /// </summary>
     public static void KeepTensorMemoryInHeap()
     {
-        if (!OperatingSystem.IsLinux())
+        if (GlibcExport("mallopt") is not { } address)
+        {
+            return; // Not glibc (e.g. musl or another OS): nothing to tune.
+        }
+
+        const int mTrimThreshold = -1;
+        const int mMmapThreshold = -3;
+        unsafe
+        {
+            var mallopt = (delegate* unmanaged<int, int, int>)address;
+            _ = mallopt(mMmapThreshold, 32 * 1024 * 1024);
+            _ = mallopt(mTrimThreshold, 1024 * 1024 * 1024);
+        }
+    }
+
+    private static void SetNativeEnvironment(string name, string value)
+    {
+        if (GlibcExport("setenv") is not { } address)
         {
             return;
         }
 
-        try
+        unsafe
         {
-            const int mTrimThreshold = -1;
-            const int mMmapThreshold = -3;
-            _ = MallOpt(mMmapThreshold, 32 * 1024 * 1024);
-            _ = MallOpt(mTrimThreshold, 1024 * 1024 * 1024);
-        }
-        catch (EntryPointNotFoundException)
-        {
-            // Not glibc (e.g. musl): nothing to tune.
+            var setenv = (delegate* unmanaged<byte*, byte*, int, int>)address;
+            fixed (byte* n = System.Text.Encoding.UTF8.GetBytes(name + "\0"))
+            fixed (byte* v = System.Text.Encoding.UTF8.GetBytes(value + "\0"))
+            {
+                _ = setenv(n, v, 0);
+            }
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "mallopt")]
-    private static partial int MallOpt(int param, int value);
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
+    /// <summary>
+    /// A function of glibc by its versioned file name: "libc" alone would resolve to the libc.so
+    /// linker script that only development machines have, and fail in a runtime-only container.
+    /// </summary>
+    private static IntPtr? GlibcExport(string name) =>
+        OperatingSystem.IsLinux()
+        && NativeLibrary.TryLoad("libc.so.6", out var handle)
+        && NativeLibrary.TryGetExport(handle, name, out var address)
+            ? address
+            : null;
 }
