@@ -31,7 +31,6 @@ builder.Services.AddOptions<VaeOptions>()
     .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
     .ValidateOnStart();
 
-
 builder.Services.AddSingleton<IValidateOptions<VaeOptions>, NestedOptionsValidator>();
 
 var json = new JsonSerializerOptionsProvider();
@@ -96,7 +95,8 @@ app.MapInterpolateApi().RequireReadAccess().RequireComputeLimit();
 app.MapDatasetApi().RequireReadAccess();
 app.MapLatentMapApi().RequireReadAccess().RequireComputeLimit();
 app.MapModelApi().RequireReadAccess().RequireComputeLimit();
-app.MapEvaluateApi().RequireReadAccess().RequireComputeLimit();
+// Evaluation is minutes of CPU on the test set: training control, like starting a run.
+app.MapEvaluateApi().RequireTrainingControl().RequireComputeLimit();
 app.MapHealthEndpoints();
 app.MapVaeMetrics();
 

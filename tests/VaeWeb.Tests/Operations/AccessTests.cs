@@ -42,6 +42,18 @@ public class AccessTests
     }
 
     [Fact]
+    public async Task Evaluation_is_training_control_and_needs_the_key()
+    {
+        using var factory = new ConfiguredFactory(WithKey());
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/evaluate", new { k = 1 });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Training_control_with_the_key_is_accepted_and_reads_stay_open()
     {
         using var factory = new ConfiguredFactory(WithKey());
