@@ -40,4 +40,20 @@ public class ModelShapeTests
         Assert.Equal(encoder, ConvVae.CountParameters(model.Encoder));
         Assert.Equal(decoder, ConvVae.CountParameters(model.Decoder));
     }
+
+    [Fact]
+    public void Channels_last_activations_decode_the_same_images_as_the_default_layout()
+    {
+        using var model = new ConvVae(ModelConfig.Reference);
+        model.eval();
+        using var z = randn(16, 64);
+        using var noGrad = no_grad();
+
+        using var plain = model.Decoder.forward(z);
+        model.Decoder.ChannelsLastActivations = true;
+        using var channelsLast = model.Decoder.forward(z);
+
+        Assert.Equal(plain.shape, channelsLast.shape);
+        Assert.True((plain - channelsLast).abs().max().item<float>() < 1e-5f);
+    }
 }
