@@ -24,12 +24,12 @@ public static class InferenceBench
         var z1 = randn([1, latent], generator: gen);
         var z16 = randn([16, latent], generator: gen);
         var z256 = randn([256, latent], generator: gen);
-        var zs1 = InferenceModel.ToRows(z1);
-        var zs16 = InferenceModel.ToRows(z16);
-        var zs256 = InferenceModel.ToRows(z256);
+        var zs1 = Rows.FromTensor(z1);
+        var zs16 = Rows.FromTensor(z16);
+        var zs256 = Rows.FromTensor(z256);
         var one = test.Images.narrow(0, 0, 1);
         var pixelsOne = new[] { test.Pixels(0) };
-        var pixelsAll = InferenceModel.ToRows(test.Images);
+        var pixelsAll = Rows.FromTensor(test.Images);
 
         var decoderFlop = Flops.DecoderPerImage(model.Config);
         DecodeRow(report, $"decode 1 z → JSON floats ({t})", () => model.Decode(zs1), z1, model, runs, decoderFlop, "target p50 ≤ 2 ms");

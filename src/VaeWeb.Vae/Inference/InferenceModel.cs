@@ -81,7 +81,7 @@ public sealed class InferenceModel : IDisposable
         using var _ = inference_mode();
         using var generator = new Generator((ulong)seed);
         var z = randn([n, LatentDim], generator: generator);
-        return ToImages(model.Decoder.forward(z));
+        return Rows.FromTensor(model.Decoder.forward(z));
     }
 
     /// <summary>Decodes latent vectors (each of length <see cref="LatentDim"/>).</summary>
@@ -90,8 +90,8 @@ public sealed class InferenceModel : IDisposable
         TorchThreads.ForThisThread(threadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
-        var z = FromRows(zs, LatentDim);
-        return ToImages(model.Decoder.forward(z));
+        var z = Rows.ToTensor(zs, LatentDim);
+        return Rows.FromTensor(model.Decoder.forward(z));
     }
 
     /// <summary>The posterior mean and log-variance of each image (784 pixels in [0, 1]).</summary>
@@ -100,42 +100,10 @@ public sealed class InferenceModel : IDisposable
         TorchThreads.ForThisThread(threadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
-        var x = FromRows(images, ModelConfig.Pixels).view(-1, 1, ModelConfig.ImageSide, ModelConfig.ImageSide);
+        var x = Rows.ToTensor(images, ModelConfig.Pixels).view(-1, 1, ModelConfig.ImageSide, ModelConfig.ImageSide);
         var (mu, logVar) = model.Encoder.forward(x);
-        return (ToRows(mu), ToRows(logVar));
+        return (Rows.FromTensor(mu), Rows.FromTensor(logVar));
     }
-
-    internal static Tensor FromRows(IReadOnlyList<float[]> rows, int width)
-    {
-        var flat = new float[rows.Count * width];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (rows[i].Length != width)
-            {
-                throw new ArgumentException($"Row {i} has {rows[i].Length} values; {width} expected.", nameof(rows));
-            }
-
-            rows[i].CopyTo(flat, i * width);
-        }
-
-        return tensor(flat, [rows.Count, width]);
-    }
-
-    internal static float[][] ToRows(Tensor t)
-    {
-        using var flat = t.reshape(t.shape[0], -1).contiguous();
-        var width = (int)flat.shape[1];
-        var all = flat.data<float>().ToArray();
-        var rows = new float[flat.shape[0]][];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            rows[i] = all.AsSpan(i * width, width).ToArray();
-        }
-
-        return rows;
-    }
-
-    private static float[][] ToImages(Tensor images) => ToRows(images);
 
     public void Dispose() => model.Dispose();
 }
