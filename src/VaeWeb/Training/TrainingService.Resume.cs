@@ -54,21 +54,16 @@ public sealed partial class TrainingService
             var run = new ActiveRun(runId, parameters, new CancellationTokenSource(), checkpoint);
             active = run;
             var last = record.Epochs.LastOrDefault(e => e.Epoch == done);
-            var status = new RunStatus
+            var status = StatusOf(record, last) with
             {
-                RunId = runId,
                 State = RunState.Queued,
                 Parameters = parameters,
                 Epoch = done,
                 Epochs = parameters.Epochs,
-                Loss = last?.Loss,
-                Reconstruction = last?.Reconstruction,
-                Kl = last?.Kl,
-                TestLoss = last?.TestLoss,
-                TestReconstruction = last?.TestReconstruction,
-                TestKl = last?.TestKl,
-                CreatedAt = record.CreatedAt,
-                ModelVersion = modelHost.CurrentVersion,
+                ImagesPerSecond = null,
+                StartedAt = null,
+                FinishedAt = null,
+                Error = null,
             };
             feed.Publish(status);
             queue.Writer.TryWrite(run);

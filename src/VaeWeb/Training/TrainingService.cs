@@ -302,9 +302,11 @@ public sealed partial class TrainingService(
         }
     }
 
-    private RunStatus StatusOf(RunRecord run)
+    private RunStatus StatusOf(RunRecord run) => StatusOf(run, run.Epochs.Count > 0 ? run.Epochs[^1] : null);
+
+    /// <summary>A run's status as of one of its recorded epochs (its last one after a restart, the resumed one on resume).</summary>
+    private RunStatus StatusOf(RunRecord run, EpochMetrics? last)
     {
-        var last = run.Epochs.Count > 0 ? run.Epochs[^1] : null;
         return new RunStatus
         {
             RunId = run.RunId,
