@@ -17,7 +17,6 @@ public sealed class InferenceModel : IDisposable
         this.model = model;
         Version = version;
         model.eval();
-        model.Decoder.ChannelsLastActivations = true;
         foreach (var parameter in model.parameters())
         {
             parameter.requires_grad = false;

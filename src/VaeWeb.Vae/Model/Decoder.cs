@@ -6,6 +6,21 @@ using static TorchSharp.torch.nn;
 namespace VaeWeb.Vae.Model;
 
 /// <summary>p(x|z): a linear layer to 7×7 feature maps, two stride-2 transposed convolutions, a sigmoid output.</summary>
+/// <remarks>
+/// The layers are the design's; how they are computed is chosen for LibTorch's CPU kernels, with
+/// the same results to float rounding (checked against the plain layer stack in the tests):
+/// <list type="bullet">
+/// <item>The feature maps are stored channels-last (NHWC). oneDNN then keeps that layout through
+/// every convolution instead of reordering to and from its blocked layout around each one.</item>
+/// <item>The 32→1 output convolution runs as a depthwise 3×3 convolution followed by a sum over
+/// the 32 channels. With a single output channel the ordinary kernel pads that channel to a full
+/// vector block and does 16× the work, forward and backward.</item>
+/// <item>ReLUs run in place: neither a convolution's nor a linear layer's backward pass needs its
+/// output, so the extra activation buffers are not needed.</item>
+/// </list>
+/// A training step at batch 128 on 2 threads went from 1,974 to 2,137 images/s (median of 6 epochs,
+/// interleaved with the plain stack), and a 16-image decode on one thread from 2.68 ms to 2.18 ms.
+/// </remarks>
 public sealed class Decoder : Module<Tensor, Tensor>
 {
     private readonly int channels;
@@ -24,36 +39,43 @@ public sealed class Decoder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>
-    /// Run the convolutions on channels-last (NHWC) activations. LibTorch's CPU kernels then keep
-    /// that layout through both transposed convolutions and the output convolution: a forward pass
-    /// of 16 latents took 2.7–3.1 ms instead of 5.2–5.9 ms on one thread (outputs equal to 1e-7).
-    /// Inference turns it on; training leaves it off, because with the backward pass the whole
-    /// step measured slower (0.935× the NCHW step).
-    /// </summary>
-    public bool ChannelsLastActivations { get; set; }
-
     /// <summary>Logits of the 28×28 image, before the sigmoid (the Bernoulli loss wants them).</summary>
     public Tensor Logits(Tensor z)
     {
-        using var h = functional.relu(fc.forward(z));
-        using var maps = h.view(-1, channels, 7, 7);
-        using var input = ChannelsLastActivations ? ChannelsLast(maps) : maps.alias();
-        using var h1 = functional.relu(deconv1.forward(input));
-        using var h2 = functional.relu(deconv2.forward(h1));
-        return output.forward(h2);
-    }
-
-    /// <summary>The same NCHW-shaped tensor with its data stored channels-last.</summary>
-    private static Tensor ChannelsLast(Tensor nchw)
-    {
-        using var nhwc = nchw.permute(0, 2, 3, 1).contiguous();
-        return nhwc.permute(0, 3, 1, 2);
+        using var linear = fc.forward(z);
+        using var h = linear.relu_();
+        using var maps = ChannelsLast(h.view(-1, channels, 7, 7));
+        using var up1 = deconv1.forward(maps);
+        using var h1 = up1.relu_();
+        using var up2 = deconv2.forward(h1);
+        using var h2 = up2.relu_();
+        return OutputConvolution(h2);
     }
 
     public override Tensor forward(Tensor z)
     {
         using var logits = Logits(z);
         return logits.sigmoid();
+    }
+
+    /// <summary>The output convolution (C→1, 3×3, padding 1) as a depthwise convolution and a channel sum.</summary>
+    private Tensor OutputConvolution(Tensor input)
+    {
+        var inChannels = input.shape[1];
+        using var depthwiseWeight = output.weight!.view(inChannels, 1, 3, 3);
+        using var perChannel = functional.conv2d(input, depthwiseWeight, padding: [1, 1], groups: inChannels);
+        using var summed = perChannel.sum(1, keepdim: true);
+        using var bias = output.bias!.view(1, 1, 1, 1);
+        return summed.add(bias);
+    }
+
+    /// <summary>The same NCHW-shaped tensor with its data stored channels-last.</summary>
+    private static Tensor ChannelsLast(Tensor nchw)
+    {
+        using (nchw)
+        {
+            using var nhwc = nchw.permute(0, 2, 3, 1).contiguous();
+            return nhwc.permute(0, 3, 1, 2);
+        }
     }
 }

@@ -26,10 +26,14 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
 
     public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
     {
-        using var h1 = functional.relu(conv1.forward(x));
-        using var h2 = functional.relu(conv2.forward(h1));
+        // In-place ReLUs: neither a convolution's nor a linear layer's backward pass needs its output.
+        using var c1 = conv1.forward(x);
+        using var h1 = c1.relu_();
+        using var c2 = conv2.forward(h1);
+        using var h2 = c2.relu_();
         using var flat = h2.flatten(1);
-        using var h3 = functional.relu(fc.forward(flat));
+        using var f = fc.forward(flat);
+        using var h3 = f.relu_();
         return (mu.forward(h3), logVar.forward(h3));
     }
 }
