@@ -18,7 +18,7 @@ var outPath = StringArg("--out");
 var fashionPath = StringArg("--fashion") ?? ScalingBench.FashionPath;
 
 // Before the first tensor operation: the service's OpenMP wait policy (passive unless the environment says otherwise).
-var waitPolicy = VaeWeb.Vae.TorchRuntime.PreferPassiveWaits();
+var waitPolicy = VaeWeb.Vae.TorchRuntime.ConfigureOpenMpWaits();
 VaeWeb.Vae.TorchRuntime.KeepTensorMemoryInHeap();
 
 if (args.Contains("--profile"))
@@ -31,7 +31,7 @@ var report = new Report();
 var startLoad = LoadAverage();
 var started = DateTime.UtcNow;
 set_num_threads(threads);
-Console.WriteLine($"VaeWeb bench: {runs} runs per figure, {threads} LibTorch threads, OMP_WAIT_POLICY={waitPolicy}, {Environment.ProcessorCount} CPUs, load average {LoadAverage()}");
+Console.WriteLine($"VaeWeb bench: {runs} runs per figure, {threads} LibTorch threads, {waitPolicy}, {Environment.ProcessorCount} CPUs, load average {LoadAverage()}");
 
 var model = VaeWeb.Vae.Model.ModelConfig.Reference;
 report.Add("model", "forward pass per image (encoder + decoder)", Single(Flops.ForwardPerImage(model) / 1e6), "MFLOP", note: $"encoder {Flops.EncoderPerImage(model) / 1e6:0.00}, decoder {Flops.DecoderPerImage(model) / 1e6:0.00}");
@@ -82,7 +82,7 @@ report.Note($"Every ratio compares two figures measured in this same process run
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"### In-process figures ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {elapsed.TotalMinutes:F1} min)");
 md.AppendLine();
-md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise, OMP_WAIT_POLICY={waitPolicy}. Load average at the start: {startLoad}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise, {waitPolicy}. Load average at the start: {startLoad}.");
 md.AppendLine();
 md.Append(report.ToMarkdown());
 Console.WriteLine();

@@ -13,7 +13,7 @@ using VaeWeb.Vae.Checkpoints;
 using VaeWeb.Vae.Inference;
 
 // Before anything touches LibTorch: OpenMP workers that sleep rather than spin (see TorchRuntime).
-TorchRuntime.PreferPassiveWaits();
+TorchRuntime.ConfigureOpenMpWaits();
 TorchRuntime.KeepTensorMemoryInHeap();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions

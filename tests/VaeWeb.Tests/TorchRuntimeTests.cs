@@ -9,14 +9,15 @@ public class TorchRuntimeTests
     private delegate IntPtr GetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [Fact]
-    public void The_openmp_wait_policy_reaches_the_native_environment_that_libgomp_reads()
+    public void The_openmp_wait_settings_reach_the_native_environment_that_libgomp_reads()
     {
         Assert.True(OperatingSystem.IsLinux(), "these settings are for glibc Linux");
-        var policy = TorchRuntime.PreferPassiveWaits();
+        var settings = TorchRuntime.ConfigureOpenMpWaits();
 
         var getenv = Marshal.GetDelegateForFunctionPointer<GetEnv>(NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "getenv"));
-        var native = Marshal.PtrToStringUTF8(getenv(TorchRuntime.WaitPolicyVariable));
+        string? Native(string name) => Marshal.PtrToStringUTF8(getenv(name));
 
-        Assert.Equal(policy, native);
+        Assert.Equal($"{TorchRuntime.WaitPolicyVariable}={Native(TorchRuntime.WaitPolicyVariable)} {TorchRuntime.SpinCountVariable}={Native(TorchRuntime.SpinCountVariable)}", settings);
+        Assert.False(string.IsNullOrEmpty(Native(TorchRuntime.WaitPolicyVariable) + Native(TorchRuntime.SpinCountVariable)), "neither variable reached the C environment");
     }
 }
