@@ -31,6 +31,7 @@ public static class DecodeApi
     public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, ProblemHttpResult>> Decode(
         HttpContext context,
         ModelHost models,
+        InferenceGate gate,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
@@ -56,6 +57,7 @@ public static class DecodeApi
             }
 
             var model = lease.Model;
+            using var slot = await gate.EnterAsync(cancellationToken);
             var zs = ReadLatents(json.Root, model.LatentDim, limits.Serving.MaxItems);
             var images = model.Decode(zs);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;

@@ -43,6 +43,7 @@ public static class EncodeApi
     public static async Task<Results<Ok<EncodeResponse>, ProblemHttpResult>> Encode(
         HttpContext context,
         ModelHost models,
+        InferenceGate gate,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "sample")] string? sample,
         [FromQuery(Name = "seed")] string? seed,
@@ -64,6 +65,7 @@ public static class EncodeApi
             }
 
             var model = lease.Model;
+            using var slot = await gate.EnterAsync(cancellationToken);
             var (mu, logVar) = model.Encode(inputs.Images);
             var z = wantsSample ? Reconstructions.Sample(mu, logVar, seedValue) : null;
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;

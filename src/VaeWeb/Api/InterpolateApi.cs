@@ -46,6 +46,7 @@ public static class InterpolateApi
     public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>, ProblemHttpResult>> Interpolate(
         HttpContext context,
         ModelHost models,
+        InferenceGate gate,
         ModelDatasets datasets,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "format")] string? format,
@@ -77,6 +78,7 @@ public static class InterpolateApi
             }
 
             var model = lease.Model;
+            using var slot = await gate.EnterAsync(cancellationToken);
             var a = Resolve(from, "from", model, datasets);
             var b = Resolve(to, "to", model, datasets);
             var zs = Interpolation.Path(method, a, b, steps);

@@ -41,6 +41,7 @@ public static class ReconstructApi
     public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>, ProblemHttpResult>> Reconstruct(
         HttpContext context,
         ModelHost models,
+        InferenceGate gate,
         IOptions<VaeOptions> options,
         [FromQuery(Name = "format")] string? format,
         CancellationToken cancellationToken)
@@ -64,6 +65,7 @@ public static class ReconstructApi
             }
 
             var model = lease.Model;
+            using var slot = await gate.EnterAsync(cancellationToken);
             var result = Reconstructions.OfMean(model.Module, inputs.Images);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
             if (!ResponseFormat.WantsJson(context.Request, format))

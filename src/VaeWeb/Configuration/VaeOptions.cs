@@ -117,6 +117,19 @@ public sealed class ServingOptions
     [Range(1, 1024)]
     public int ConcurrentRequestsWhileTraining { get; set; } = 1;
 
+    /// <summary>
+    /// While a run trains, the share of one core's time that requests may spend computing,
+    /// averaged over time (0.25 = a quarter of a core); they queue for the rest. Lone requests up
+    /// to <see cref="BurstWhileTraining"/> of compute start at once. Set it to
+    /// ConcurrentRequestsWhileTraining or more for no limit.
+    /// </summary>
+    [Range(0.01, 1024)]
+    public double ComputeShareWhileTraining { get; set; } = 0.25;
+
+    /// <summary>Compute time requests may spend at once while a run trains before the share applies.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan BurstWhileTraining { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
     [Range(1, 10000)]
     public int EvaluationK { get; set; } = 100;
