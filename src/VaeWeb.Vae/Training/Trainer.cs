@@ -18,7 +18,8 @@ public sealed class NonFiniteLossException(int epoch, int step, LossSummary loss
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private const int EvaluationBatch = 1000;
+    // Small enough that the trainer pauses for waiting requests every few tens of milliseconds.
+    private const int EvaluationBatch = 250;
     private static readonly Lock InitLock = new();
 
     private readonly DigitDataset data;
@@ -61,6 +62,13 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public int CompletedSteps { get; private set; }
 
+    /// <summary>
+    /// Called on the training thread after every forward pass, every step and every evaluation batch: the service
+    /// lets requests that wait for the model compute there, so they never share the cores with a
+    /// step. Its time counts as the epoch's time.
+    /// </summary>
+    public Action? Pause { get; set; }
+
     public int StepsPerEpoch => (data.Train.Count + Config.BatchSize - 1) / Config.BatchSize;
 
     /// <summary>Runs one epoch over a fresh permutation of the training split, then scores the test split.</summary>
@@ -92,6 +100,7 @@ public sealed class Trainer : IDisposable
             var batch = train.index_select(0, permutation.narrow(0, step * Config.BatchSize, size));
             var output = Model.ForwardSampled(batch, generator);
             var parts = VaeLoss.Compute(output.Logits, batch, output.Mu, output.LogVar, Config.Model.Likelihood, Config.Model.Beta);
+            Pause?.Invoke(); // Mid-step too: a waiting request then waits half a step, not a whole one.
 
             optimizer.zero_grad();
             parts.Loss.backward();
@@ -116,6 +125,7 @@ public sealed class Trainer : IDisposable
                 steps,
                 new LossSummary(lossSum / seen, reconSum / seen, klSum / seen),
                 seen / clock.Elapsed.TotalSeconds));
+            Pause?.Invoke();
         }
 
         var trainTime = clock.Elapsed;
@@ -134,9 +144,9 @@ public sealed class Trainer : IDisposable
     /// The training loss (same definition, one sampled z per image) on a split, without gradients.
     /// A fixed generator makes the figure repeatable for the same weights.
     /// </summary>
-    public LossSummary Evaluate(DigitSplit split) => Evaluate(Model, split, Config.Model);
+    public LossSummary Evaluate(DigitSplit split) => Evaluate(Model, split, Config.Model, Pause);
 
-    public static LossSummary Evaluate(ConvVae model, DigitSplit split, ModelConfig config)
+    public static LossSummary Evaluate(ConvVae model, DigitSplit split, ModelConfig config, Action? pause = null)
     {
         var wasTraining = model.training;
         model.eval();
@@ -156,6 +166,7 @@ public sealed class Trainer : IDisposable
                 loss += values[0] * size;
                 recon += values[1] * size;
                 kl += values[2] * size;
+                pause?.Invoke();
             }
 
             return new LossSummary(loss / split.Count, recon / split.Count, kl / split.Count);

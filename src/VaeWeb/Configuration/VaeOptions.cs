@@ -113,22 +113,23 @@ public sealed class ServingOptions
     [Range(0, 1024)]
     public int ConcurrentRequests { get; set; }
 
-    /// <summary>Requests computing at once while a run trains (the rest queue), so training keeps its cores.</summary>
+    /// <summary>Requests computing beside a training step at once, when no pause between steps came in time (see MaxWaitWhileTraining).</summary>
     [Range(1, 1024)]
     public int ConcurrentRequestsWhileTraining { get; set; } = 1;
 
     /// <summary>
-    /// While a run trains, the share of one core's time that requests may spend computing,
-    /// averaged over time (0.25 = a quarter of a core); they queue for the rest. Lone requests up
-    /// to <see cref="BurstWhileTraining"/> of compute start at once. Set it to
-    /// ConcurrentRequestsWhileTraining or more for no limit.
+    /// While a run trains, requests compute in the trainer's pauses between steps; this is the
+    /// most of the time those pauses may take (0.2: training keeps at least 80% of its time).
     /// </summary>
-    [Range(0.01, 1024)]
-    public double ComputeShareWhileTraining { get; set; } = 0.25;
+    [Range(0.01, 0.95)]
+    public double ComputeShareWhileTraining { get; set; } = 0.2;
 
-    /// <summary>Compute time requests may spend at once while a run trains before the share applies.</summary>
+    /// <summary>
+    /// How long a request waits for the trainer's next pause before it computes beside training
+    /// instead (limited to ConcurrentRequestsWhileTraining at once).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan BurstWhileTraining { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan MaxWaitWhileTraining { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
     [Range(1, 10000)]

@@ -40,6 +40,7 @@ public sealed partial class TrainingService(
     CheckpointStore checkpoints,
     ModelHost modelHost,
     TrainingStatusFeed feed,
+    InferenceGate requests,
     TimeProvider time,
     ILogger<TrainingService> logger) : BackgroundService
 {
@@ -169,7 +170,7 @@ public sealed partial class TrainingService(
         {
             var data = datasets.Get(parameters.Dataset);
             var config = ToTrainingConfig(parameters);
-            trainer = new Trainer(config, data);
+            trainer = new Trainer(config, data) { Pause = requests.RunWaitingRequests };
             if (run.Resume is { } resume)
             {
                 trainer.Restore(resume.WeightsPath, resume.OptimizerPath, resume.Metadata.Epoch, resume.Metadata.Step);
@@ -216,9 +217,11 @@ public sealed partial class TrainingService(
                 // The checkpoint is durable before the epoch is recorded or announced: an epoch a
                 // client has seen finish is never lost, whenever the process dies.
                 SaveCheckpoint(trainer, metadata);
+                requests.RunWaitingRequests();
                 progress.LastEpoch = result;
                 store.AddEpoch(run.RunId, ToMetrics(result, version));
                 modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version));
+                requests.RunWaitingRequests();
                 LogEpoch(run.RunId, result.Epoch, result.Test.Loss, result.ImagesPerSecond);
 
                 status = status with

@@ -6,18 +6,23 @@ using VaeWeb.Training;
 
 namespace VaeWeb.Tests.Serving;
 
-/// <summary>While a run trains, requests beyond the configured bound wait their turn; with the model idle they do not.</summary>
+/// <summary>
+/// With the model idle, requests compute one per core; while a run trains, they compute in the
+/// trainer's pauses, for at most the configured share of the time.
+/// </summary>
 public class InferenceGateTests
 {
-    private static InferenceGate Gate(TrainingStatusFeed feed, TimeProvider? time = null, double share = 0.25, double burstMs = 100) => new(
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private static InferenceGate Gate(TrainingStatusFeed feed, TimeProvider? time = null, int cores = 4, double share = 0.2, int maxWaitMs = 250) => new(
         Options.Create(new VaeOptions
         {
             Serving = new ServingOptions
             {
-                ConcurrentRequests = 4,
+                ConcurrentRequests = cores,
                 ConcurrentRequestsWhileTraining = 1,
                 ComputeShareWhileTraining = share,
-                BurstWhileTraining = TimeSpan.FromMilliseconds(burstMs),
+                MaxWaitWhileTraining = TimeSpan.FromMilliseconds(maxWaitMs),
             },
         }),
         feed,
@@ -31,73 +36,85 @@ public class InferenceGateTests
     }
 
     [Fact]
-    public async Task While_training_requests_together_compute_for_at_most_their_share_of_the_time()
+    public async Task While_training_a_request_computes_in_the_trainers_pause_and_the_trainer_waits_for_it()
     {
-        var time = new FakeTimeProvider();
-        using var gate = Gate(Training(), time, share: 0.5, burstMs: 0);
+        using var gate = Gate(Training(), maxWaitMs: 60_000);
 
-        var first = await gate.EnterAsync(CancellationToken.None);
-        time.Advance(TimeSpan.FromMilliseconds(100)); // the first request computes for 100 ms
-        first.Dispose();
+        var entered = gate.EnterAsync(CancellationToken.None).AsTask();
+        Assert.False(entered.IsCompleted, "a request must not compute beside a training step");
+        Assert.Equal(1, gate.Waiting);
 
-        // At half a core, 100 ms of compute is paid back 200 ms later.
-        var second = gate.EnterAsync(CancellationToken.None).AsTask();
-        Assert.False(second.IsCompleted);
-        time.Advance(TimeSpan.FromMilliseconds(150));
-        Assert.False(second.IsCompleted);
-        time.Advance(TimeSpan.FromMilliseconds(60));
-        (await second.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        var pause = Task.Run(gate.RunWaitingRequests);
+        var slot = await entered.WaitAsync(Patience);
+        await Task.Delay(50);
+        Assert.False(pause.IsCompleted, "the trainer resumes only when the request is done");
+
+        slot.Dispose();
+        await pause.WaitAsync(Patience);
+        Assert.Equal(0, gate.Waiting);
     }
 
     [Fact]
-    public async Task While_training_a_lone_request_within_the_burst_starts_at_once()
+    public async Task A_pause_admits_one_request_per_core_and_lasts_at_most_the_share_of_the_training_time()
     {
         var time = new FakeTimeProvider();
-        using var gate = Gate(Training(), time, share: 0.25, burstMs: 100);
+        using var gate = Gate(Training(), time, cores: 2, share: 0.5, maxWaitMs: 60_000);
+        time.Advance(TimeSpan.FromMilliseconds(100)); // 100 ms of training: a pause of up to 100 ms at a half share
 
-        var first = await gate.EnterAsync(CancellationToken.None);
-        time.Advance(TimeSpan.FromMilliseconds(40));
+        var requests = Enumerable.Range(0, 3).Select(_ => gate.EnterAsync(CancellationToken.None).AsTask()).ToList();
+        var pause = Task.Run(gate.RunWaitingRequests);
+        var first = await requests[0].WaitAsync(Patience);
+        var second = await requests[1].WaitAsync(Patience);
+        Assert.False(requests[2].IsCompleted, "two cores: two requests at a time");
+
+        time.Advance(TimeSpan.FromMilliseconds(150)); // the two computed past the pause's budget
         first.Dispose();
+        second.Dispose();
+        await pause.WaitAsync(Patience);
+        Assert.False(requests[2].IsCompleted, "the third waits for the next pause");
 
-        var second = gate.EnterAsync(CancellationToken.None).AsTask();
-        Assert.True(second.IsCompleted, "40 ms of compute is inside the 100 ms burst");
-        (await second).Dispose();
+        var next = Task.Run(gate.RunWaitingRequests);
+        (await requests[2].WaitAsync(Patience)).Dispose();
+        await next.WaitAsync(Patience);
     }
 
     [Fact]
-    public async Task With_the_model_idle_the_training_share_does_not_apply()
+    public async Task With_no_pause_in_time_requests_compute_beside_training_one_at_a_time()
     {
         var time = new FakeTimeProvider();
-        using var gate = Gate(new TrainingStatusFeed(), time, share: 0.01, burstMs: 0);
+        using var gate = Gate(Training(), time, maxWaitMs: 250);
 
-        var first = await gate.EnterAsync(CancellationToken.None);
-        time.Advance(TimeSpan.FromSeconds(5));
-        first.Dispose();
+        var first = gate.EnterAsync(CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        var firstSlot = await first.WaitAsync(Patience);
 
         var second = gate.EnterAsync(CancellationToken.None).AsTask();
-        Assert.True(second.IsCompleted);
-        (await second).Dispose();
-    }
-
-    [Fact]
-    public async Task While_training_a_second_request_waits_until_the_first_is_done()
-    {
-        using var gate = Gate(Training(), share: 1);
-
-        var first = await gate.EnterAsync(CancellationToken.None);
-        var second = gate.EnterAsync(CancellationToken.None).AsTask();
-        await Task.Delay(100);
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await Task.Delay(50);
         Assert.False(second.IsCompleted);
 
-        first.Dispose();
-        (await second.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        firstSlot.Dispose();
+        (await second.WaitAsync(Patience)).Dispose();
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_leaves_the_line()
+    {
+        using var gate = Gate(Training(), maxWaitMs: 60_000);
+        using var cancel = new CancellationTokenSource();
+
+        var entered = gate.EnterAsync(cancel.Token).AsTask();
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => entered.WaitAsync(Patience));
+        Assert.Equal(0, gate.Waiting);
+        gate.RunWaitingRequests(); // returns at once: nobody waits
     }
 
     [Fact]
     public async Task With_the_model_idle_requests_up_to_the_idle_bound_proceed_together()
     {
-        var feed = new TrainingStatusFeed();
-        using var gate = Gate(feed);
+        using var gate = Gate(new TrainingStatusFeed());
 
         var slots = new List<InferenceGate.Slot>();
         for (var i = 0; i < 4; i++)
@@ -110,7 +127,7 @@ public class InferenceGateTests
         var fifth = gate.EnterAsync(CancellationToken.None).AsTask();
         Assert.False(fifth.IsCompleted);
         slots[0].Dispose();
-        (await fifth.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        (await fifth.WaitAsync(Patience)).Dispose();
         foreach (var slot in slots.Skip(1))
         {
             slot.Dispose();
