@@ -140,14 +140,22 @@ try:
     batch = status()["parameters"]["batchSize"] if "parameters" in status() else 128
     alone = [train_rate(a.duration, batch)[0]]
     for c in (1, 8, 32):
-        rate, r = train_rate(a.duration, batch, lambda: wrk("/samples?n=16", c))
-        alone.append(train_rate(a.duration, batch)[0])
-        ref = statistics.mean(alone[-2:])  # the idle windows just before and after this load
+        # An epoch ends every ~30 s on 60k images and its test evaluation takes no steps, so a
+        # window that holds one counts fewer steps: the 8-connection figure (the target) is the
+        # median of three load windows, each against the idle windows on either side of it.
+        windows = []
+        for _ in range(3 if c == 8 else 1):
+            rate, r = train_rate(a.duration, batch, lambda: wrk("/samples?n=16", c))
+            alone.append(train_rate(a.duration, batch)[0])
+            windows.append((rate / statistics.mean(alone[-2:]), rate, r))
+        share, rate, r = sorted(windows, key=lambda w: w[0])[len(windows) // 2]
+        spread = f" (windows {', '.join(f'{w[0]:.2f}' for w in windows)})" if len(windows) > 1 else ""
         rows.append((f"GET /samples?n=16, while training, {c} conn", r["rps"], None, None, "req/s",
                      f"{r['rps'] / idle[c]['rps']:.2f} × model idle",
-                     f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; target at 8 conn p99 ≤ 150 ms"))
+                     f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; target at 8 conn p99 ≤ 150 ms"
+                     + (f"; p99 of each window {', '.join(str(round(w[2]['p99'])) for w in windows)} ms" if len(windows) > 1 else "")))
         rows.append((f"training images/s during that {c}-conn load", rate, None, None, "images/s",
-                     f"{rate / ref:.2f} × training alone", "target at 8 conn ≥ 0.70 × alone"))
+                     f"{share:.2f} × training alone{spread}", "target at 8 conn ≥ 0.70 × alone"))
     rows.append((f"training images/s alone ({dataset}, between the loads)", statistics.median(alone), min(alone), max(alone),
                  "images/s", "baseline", f"{len(alone)} windows of {a.duration} s"))
     mem = rss(proc.pid)

@@ -57,8 +57,8 @@ public static class DecodeApi
             }
 
             var model = lease.Model;
-            using var slot = await gate.EnterAsync(cancellationToken);
             var zs = ReadLatents(json.Root, model.LatentDim, limits.Serving.MaxItems);
+            using var slot = await gate.EnterAsync(zs.Length, cancellationToken);
             var images = model.Decode(zs);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
             return ResponseFormat.WantsJson(context.Request, format)

@@ -65,7 +65,7 @@ public static class EncodeApi
             }
 
             var model = lease.Model;
-            using var slot = await gate.EnterAsync(cancellationToken);
+            using var slot = await gate.EnterAsync(inputs.Images.Length, cancellationToken);
             var (mu, logVar) = model.Encode(inputs.Images);
             var z = wantsSample ? Reconstructions.Sample(mu, logVar, seedValue) : null;
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;

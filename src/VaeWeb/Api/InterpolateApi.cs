@@ -78,7 +78,7 @@ public static class InterpolateApi
             }
 
             var model = lease.Model;
-            using var slot = await gate.EnterAsync(cancellationToken);
+            using var slot = await gate.EnterAsync(steps, cancellationToken);
             var a = Resolve(from, "from", model, datasets);
             var b = Resolve(to, "to", model, datasets);
             var zs = Interpolation.Path(method, a, b, steps);

@@ -65,7 +65,7 @@ public static class ReconstructApi
             }
 
             var model = lease.Model;
-            using var slot = await gate.EnterAsync(cancellationToken);
+            using var slot = await gate.EnterAsync(inputs.Images.Length, cancellationToken);
             var result = Reconstructions.OfMean(model.Module, inputs.Images);
             context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
             if (!ResponseFormat.WantsJson(context.Request, format))

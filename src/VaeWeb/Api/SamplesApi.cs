@@ -74,7 +74,7 @@ public static class SamplesApi
         {
             // A fresh random draw each time: nothing to reuse.
             headers.CacheControl = "no-store";
-            using var slot = await gate.EnterAsync(context.RequestAborted);
+            using var slot = await gate.EnterAsync(count, context.RequestAborted);
             var drawn = model.Sample(count, seedValue);
             return json
                 ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, drawn))
@@ -95,7 +95,7 @@ public static class SamplesApi
         var entry = cache.TryGet(model.Version, count, seedValue);
         if (entry is null || (!json && !entry.HasPng))
         {
-            using var slot = await gate.EnterAsync(context.RequestAborted);
+            using var slot = await gate.EnterAsync(count, context.RequestAborted);
             entry = cache.GetOrAdd(model.Version, count, seedValue, () => model.Sample(count, seedValue));
             if (!json)
             {

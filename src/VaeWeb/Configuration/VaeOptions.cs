@@ -131,6 +131,13 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MaxWaitWhileTraining { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Requests for at most this many images or latent vectors compute at once beside training
+    /// (one at a time) instead of waiting for a pause: a single decode takes about 0.4 ms.
+    /// </summary>
+    [Range(0, 4096)]
+    public int SmallRequestImages { get; set; } = 4;
+
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
     [Range(1, 10000)]
     public int EvaluationK { get; set; } = 100;

@@ -20,7 +20,8 @@ namespace VaeWeb.Serving;
 /// A pause lasts at most <see cref="ServingOptions.ComputeShareWhileTraining"/> of the time,
 /// counted against the training time before it, but always admits the first requests in line.
 /// A request that sees no pause within <see cref="ServingOptions.MaxWaitWhileTraining"/> (the
-/// trainer is loading data or writing a checkpoint) runs beside training instead, one at a time.
+/// trainer is loading data or writing a checkpoint) runs beside training instead, one at a time,
+/// and so does a request for at most <see cref="ServingOptions.SmallRequestImages"/> images.
 /// </para>
 /// </summary>
 public sealed class InferenceGate : IDisposable
@@ -35,6 +36,7 @@ public sealed class InferenceGate : IDisposable
     private readonly int perPause;
     private readonly double pauseRatio;
     private readonly TimeSpan maxWait;
+    private readonly int smallRequest;
     private long trainingSince;
     private bool pauseOpen;
     private long pauseStart;
@@ -54,6 +56,7 @@ public sealed class InferenceGate : IDisposable
         var share = Math.Min(serving.ComputeShareWhileTraining, 0.95);
         pauseRatio = share / (1 - share);
         maxWait = serving.MaxWaitWhileTraining;
+        smallRequest = serving.SmallRequestImages;
         this.feed = feed;
         this.time = time;
         trainingSince = time.GetTimestamp();
@@ -64,13 +67,24 @@ public sealed class InferenceGate : IDisposable
 
     private int waitingCount;
 
-    /// <summary>Waits for a turn; dispose the result when the computation is done.</summary>
-    public async ValueTask<Slot> EnterAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for a turn to compute <paramref name="images"/> images (or latent vectors); dispose
+    /// the result when the computation is done.
+    /// </summary>
+    public async ValueTask<Slot> EnterAsync(int images, CancellationToken cancellationToken)
     {
         if (!feed.Current.IsActive)
         {
             await idle.WaitAsync(cancellationToken);
             return new Slot(this, SlotKind.Idle);
+        }
+
+        if (images <= smallRequest)
+        {
+            // A few images take well under a millisecond: the explorer's decode on every pointer
+            // move stays instant, at a cost to training too small to measure.
+            await besideTraining.WaitAsync(cancellationToken);
+            return new Slot(this, SlotKind.BesideTraining);
         }
 
         var waiter = new Waiter();

@@ -40,7 +40,7 @@ public class InferenceGateTests
     {
         using var gate = Gate(Training(), maxWaitMs: 60_000);
 
-        var entered = gate.EnterAsync(CancellationToken.None).AsTask();
+        var entered = gate.EnterAsync(16, CancellationToken.None).AsTask();
         Assert.False(entered.IsCompleted, "a request must not compute beside a training step");
         Assert.Equal(1, gate.Waiting);
 
@@ -61,7 +61,7 @@ public class InferenceGateTests
         using var gate = Gate(Training(), time, cores: 2, share: 0.5, maxWaitMs: 60_000);
         time.Advance(TimeSpan.FromMilliseconds(100)); // 100 ms of training: a pause of up to 100 ms at a half share
 
-        var requests = Enumerable.Range(0, 3).Select(_ => gate.EnterAsync(CancellationToken.None).AsTask()).ToList();
+        var requests = Enumerable.Range(0, 3).Select(_ => gate.EnterAsync(16, CancellationToken.None).AsTask()).ToList();
         var pause = Task.Run(gate.RunWaitingRequests);
         var first = await requests[0].WaitAsync(Patience);
         var second = await requests[1].WaitAsync(Patience);
@@ -84,11 +84,11 @@ public class InferenceGateTests
         var time = new FakeTimeProvider();
         using var gate = Gate(Training(), time, maxWaitMs: 250);
 
-        var first = gate.EnterAsync(CancellationToken.None).AsTask();
+        var first = gate.EnterAsync(16, CancellationToken.None).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(250));
         var firstSlot = await first.WaitAsync(Patience);
 
-        var second = gate.EnterAsync(CancellationToken.None).AsTask();
+        var second = gate.EnterAsync(16, CancellationToken.None).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(250));
         await Task.Delay(50);
         Assert.False(second.IsCompleted);
@@ -98,12 +98,28 @@ public class InferenceGateTests
     }
 
     [Fact]
+    public async Task While_training_a_request_for_a_few_images_computes_at_once()
+    {
+        using var gate = Gate(Training(), maxWaitMs: 60_000);
+
+        var single = gate.EnterAsync(1, CancellationToken.None).AsTask();
+        Assert.True(single.IsCompleted, "one decode must not wait for the trainer");
+        var grid = gate.EnterAsync(16, CancellationToken.None).AsTask();
+        Assert.False(grid.IsCompleted, "a 16-image grid waits for a pause");
+
+        (await single).Dispose();
+        var pause = Task.Run(gate.RunWaitingRequests);
+        (await grid.WaitAsync(Patience)).Dispose();
+        await pause.WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task A_cancelled_request_leaves_the_line()
     {
         using var gate = Gate(Training(), maxWaitMs: 60_000);
         using var cancel = new CancellationTokenSource();
 
-        var entered = gate.EnterAsync(cancel.Token).AsTask();
+        var entered = gate.EnterAsync(16, cancel.Token).AsTask();
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => entered.WaitAsync(Patience));
@@ -119,12 +135,12 @@ public class InferenceGateTests
         var slots = new List<InferenceGate.Slot>();
         for (var i = 0; i < 4; i++)
         {
-            var entered = gate.EnterAsync(CancellationToken.None).AsTask();
+            var entered = gate.EnterAsync(16, CancellationToken.None).AsTask();
             Assert.True(entered.IsCompleted);
             slots.Add(await entered);
         }
 
-        var fifth = gate.EnterAsync(CancellationToken.None).AsTask();
+        var fifth = gate.EnterAsync(16, CancellationToken.None).AsTask();
         Assert.False(fifth.IsCompleted);
         slots[0].Dispose();
         (await fifth.WaitAsync(Patience)).Dispose();
