@@ -53,3 +53,16 @@ secs = sum(x['seconds'] for x in e)
 print(f\"epochs: {len(e)}, training+eval time {secs:.1f} s, images/s per epoch median {statistics.median(x['imagesPerSecond'] for x in e):.0f} (min {min(x['imagesPerSecond'] for x in e):.0f}, max {max(x['imagesPerSecond'] for x in e):.0f})\")
 "
 echo "wall time from process start to completed: $(python3 -c "print(round($end - $start, 1))") s"
+
+# The model's bound on the test split (k = 100 importance samples) and its active latent units.
+curl -s -X POST -H 'Content-Type: application/json' -d '{"k":100}' "http://127.0.0.1:$port/evaluate" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+print(f\"test -ELBO {d['negativeElbo']:.2f} nats, IWAE_{d['k']} {d['iwae']:.2f} ± {d['iwaeStandardError']:.2f} nats ({d['images']} images, {d['seconds']:.1f} s)\")
+"
+curl -s "http://127.0.0.1:$port/model" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+k = d['klPerDimension']
+print(f\"active latent units: {d['activeUnits']} of {len(k)} (KL > {d['activeThreshold']} nats), {sum(1 for v in k if v > 0.1)} above 0.1 nats\")
+"

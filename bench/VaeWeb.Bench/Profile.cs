@@ -24,6 +24,26 @@ public static class Profile
         Layer("deconv1 64→64 s2 (7→14)", ConvTranspose2d(64, 64, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 7, 7], runs);
         Layer("deconv2 64→32 s2 (14→28)", ConvTranspose2d(64, 32, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 14, 14], runs);
         Layer("out conv 32→1 (28×28)", Conv2d(32, 1, 3, stride: 1, padding: 1), [batch, 32, 28, 28], runs);
+        Layer("out conv as depthwise + sum (Decoder)", new DepthwiseOutput(32), [batch, 32, 28, 28], runs);
+    }
+
+    /// <summary>The Decoder's form of the 32→1 output convolution: depthwise 3×3, then a sum over channels.</summary>
+    private sealed class DepthwiseOutput : Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Conv2d conv;
+
+        public DepthwiseOutput(int channels) : base(nameof(DepthwiseOutput))
+        {
+            conv = Conv2d(channels, 1, 3, stride: 1, padding: 1);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var channels = input.shape[1];
+            var perChannel = functional.conv2d(input, conv.weight!.view(channels, 1, 3, 3), padding: [1, 1], groups: channels);
+            return perChannel.sum(1, keepdim: true).add(conv.bias!.view(1, 1, 1, 1));
+        }
     }
 
     private static void Layer(string name, Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput = true)

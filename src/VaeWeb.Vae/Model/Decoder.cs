@@ -13,8 +13,8 @@ namespace VaeWeb.Vae.Model;
 /// <item>The feature maps are stored channels-last (NHWC). oneDNN then keeps that layout through
 /// every convolution instead of reordering to and from its blocked layout around each one.</item>
 /// <item>The 32→1 output convolution runs as a depthwise 3×3 convolution followed by a sum over
-/// the 32 channels. With a single output channel the ordinary kernel pads that channel to a full
-/// vector block and does 16× the work, forward and backward.</item>
+/// the 32 channels: with a single output channel the ordinary kernel runs at about 12 GFLOP/s,
+/// and in a whole training step the depthwise form measured faster.</item>
 /// <item>ReLUs run in place: neither a convolution's nor a linear layer's backward pass needs its
 /// output, so the extra activation buffers are not needed.</item>
 /// </list>
