@@ -11,8 +11,8 @@ namespace VaeWeb.Serving;
 /// thread, see TorchThreads).
 /// </para>
 /// <para>
-/// While a run trains, requests run in the trainer's pauses: after each step (and each evaluation
-/// batch) the trainer calls <see cref="RunWaitingRequests"/>, which lets the waiting requests
+/// While a run trains, requests run in the trainer's pauses: after each forward pass, each step
+/// and each evaluation batch the trainer calls <see cref="RunWaitingRequests"/>, which lets the waiting requests
 /// compute, one per core, and returns when they are done. A training step is two OpenMP threads
 /// that meet at a barrier after every operation, so a request computing beside them stalls both
 /// whenever it takes either core: measured, requests at a quarter of a core's time beside training
@@ -42,6 +42,7 @@ public sealed class InferenceGate : IDisposable
     private long pauseStart;
     private TimeSpan pauseBudget;
     private int running;
+    private int waitingCount;
 
     /// <summary>Training time that counts towards one pause: a quiet spell does not buy a long pause.</summary>
     private static readonly TimeSpan MaxCredit = TimeSpan.FromSeconds(1);
@@ -64,8 +65,6 @@ public sealed class InferenceGate : IDisposable
 
     /// <summary>Requests waiting for the trainer's next pause.</summary>
     public int Waiting => Volatile.Read(ref waitingCount);
-
-    private int waitingCount;
 
     /// <summary>
     /// Waits for a turn to compute <paramref name="images"/> images (or latent vectors); dispose
