@@ -16,15 +16,27 @@ public static class Profile
         set_num_threads(threads);
         Console.WriteLine($"Per-layer forward+backward at batch {batch}, {threads} threads (ms, median of {runs}):");
         Console.WriteLine($"  {"layer",-40} {"NCHW",8} {"ch-last",8}");
-        Layer("conv1 1→32 s2", Conv2d(1, 32, 3, stride: 2, padding: 1), [batch, 1, 28, 28], runs, gradInput: false);
-        Layer("conv2 32→64 s2", Conv2d(32, 64, 3, stride: 2, padding: 1), [batch, 32, 14, 14], runs);
-        Layer("fc 3136→128", Linear(3136, 128), [batch, 3136], runs);
-        Layer("heads 2×(128→64)", Linear(128, 128), [batch, 128], runs);
-        Layer("dec fc 64→3136", Linear(64, 3136), [batch, 64], runs);
-        Layer("deconv1 64→64 s2 (7→14)", ConvTranspose2d(64, 64, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 7, 7], runs);
-        Layer("deconv2 64→32 s2 (14→28)", ConvTranspose2d(64, 32, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 14, 14], runs);
+        // The layout the service's model computes each layer in: the encoder NCHW, the decoder's
+        // convolutions channels-last with the depthwise output form.
+        var layers = new List<double>
+        {
+            Layer("conv1 1→32 s2", Conv2d(1, 32, 3, stride: 2, padding: 1), [batch, 1, 28, 28], runs, gradInput: false).Nchw,
+            Layer("conv2 32→64 s2", Conv2d(32, 64, 3, stride: 2, padding: 1), [batch, 32, 14, 14], runs).Nchw,
+            Layer("fc 3136→128", Linear(3136, 128), [batch, 3136], runs).Nchw,
+            Layer("heads 2×(128→64)", Linear(128, 128), [batch, 128], runs).Nchw,
+            Layer("dec fc 64→3136", Linear(64, 3136), [batch, 64], runs).Nchw,
+            Layer("deconv1 64→64 s2 (7→14)", ConvTranspose2d(64, 64, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 7, 7], runs).ChannelsLast,
+            Layer("deconv2 64→32 s2 (14→28)", ConvTranspose2d(64, 32, 3, stride: 2, padding: 1, output_padding: 1), [batch, 64, 14, 14], runs).ChannelsLast,
+        };
         Layer("out conv 32→1 (28×28)", Conv2d(32, 1, 3, stride: 1, padding: 1), [batch, 32, 28, 28], runs);
-        Layer("out conv as depthwise + sum (Decoder)", new DepthwiseOutput(32), [batch, 32, 28, 28], runs);
+        layers.Add(Layer("out conv as depthwise + sum (Decoder)", new DepthwiseOutput(32), [batch, 32, 28, 28], runs).ChannelsLast);
+
+        // What the kernels alone allow: a step can be no faster than its layers' forward+backward.
+        var stepMs = layers.Sum();
+        var imagesPerSecond = batch / (stepMs / 1000);
+        var gflops = imagesPerSecond * Flops.TrainingStepPerImage(VaeWeb.Vae.Model.ModelConfig.Reference) / 1e9;
+        Console.WriteLine($"  Layers as the service computes them: {stepMs:F1} ms per step → at most {imagesPerSecond:N0} images/s, {gflops:F0} GFLOP/s,");
+        Console.WriteLine("  before activations, loss and the optimiser step.");
     }
 
     /// <summary>The Decoder's form of the 32→1 output convolution: depthwise 3×3, then a sum over channels.</summary>
@@ -46,12 +58,13 @@ public static class Profile
         }
     }
 
-    private static void Layer(string name, Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput = true)
+    private static (double Nchw, double ChannelsLast) Layer(string name, Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput = true)
     {
         var nchw = Time(layer, shape, runs, gradInput, channelsLast: false);
         var cl = shape.Length == 4 ? Time(layer, shape, runs, gradInput, channelsLast: true) : double.NaN;
         Console.WriteLine($"  {name,-40} {nchw,8:F2} {cl,8:F2}");
         layer.Dispose();
+        return (nchw, cl);
     }
 
     private static double Time(Module<Tensor, Tensor> layer, long[] shape, int runs, bool gradInput, bool channelsLast)
