@@ -51,6 +51,7 @@ builder.Services.AddSingleton<TrainingMetrics>();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DatasetCatalog>();
+builder.Services.AddSingleton<LayerFormSelection>();
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddSingleton<SampleCache>();
 builder.Services.AddSingleton<InferenceGate>();

@@ -48,10 +48,10 @@ public sealed class InferenceModel : IDisposable
 
     public ConvVae Module => model;
 
-    /// <summary>Copies the weights of <paramref name="source"/> into a new, independent module.</summary>
-    public static InferenceModel CopyOf(ConvVae source, string version)
+    /// <summary>Copies the weights of <paramref name="source"/> into a new, independent module (computed as <paramref name="forms"/>, else as the source is).</summary>
+    public static InferenceModel CopyOf(ConvVae source, string version, LayerForms? forms = null)
     {
-        var copy = new ConvVae(source.Config);
+        var copy = new ConvVae(source.Config, forms ?? source.Forms);
         using (no_grad())
         {
             var sourceParameters = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -65,9 +65,9 @@ public sealed class InferenceModel : IDisposable
     }
 
     /// <summary>Loads weights saved by <c>Module.save</c>.</summary>
-    public static InferenceModel Load(ModelConfig config, string weightsPath, string version)
+    public static InferenceModel Load(ModelConfig config, string weightsPath, string version, LayerForms? forms = null)
     {
-        var module = new ConvVae(config);
+        var module = new ConvVae(config, forms);
         module.load(weightsPath);
         return new InferenceModel(module, version);
     }

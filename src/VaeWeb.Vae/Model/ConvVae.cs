@@ -23,11 +23,11 @@ public sealed class ConvVae : Module<Tensor, VaeOutput>
     private readonly Encoder encoder;
     private readonly Decoder decoder;
 
-    public ConvVae(ModelConfig config) : base(nameof(ConvVae))
+    public ConvVae(ModelConfig config, LayerForms? forms = null) : base(nameof(ConvVae))
     {
         Config = config;
-        encoder = new Encoder(config);
-        decoder = new Decoder(config);
+        encoder = new Encoder(config, forms);
+        decoder = new Decoder(config, forms);
         RegisterComponents();
     }
 
@@ -36,6 +36,17 @@ public sealed class ConvVae : Module<Tensor, VaeOutput>
     public Encoder Encoder => encoder;
 
     public Decoder Decoder => decoder;
+
+    /// <summary>How the layers are computed; set once, before the first forward pass.</summary>
+    public LayerForms Forms
+    {
+        get => decoder.Forms;
+        set
+        {
+            encoder.Forms = value;
+            decoder.Forms = value;
+        }
+    }
 
     /// <summary>Encodes, draws one z per image with <paramref name="generator"/>, and decodes to logits.</summary>
     public VaeOutput ForwardSampled(Tensor x, Generator? generator)

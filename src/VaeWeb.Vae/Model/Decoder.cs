@@ -7,8 +7,9 @@ namespace VaeWeb.Vae.Model;
 
 /// <summary>p(x|z): a linear layer to 7×7 feature maps, two stride-2 transposed convolutions, a sigmoid output.</summary>
 /// <remarks>
-/// The layers are the design's; how they are computed is chosen for LibTorch's CPU kernels, with
-/// the same results to float rounding (checked against the plain layer stack in the tests):
+/// The layers are the design's; how they are computed (<see cref="LayerForms"/>) is chosen for
+/// LibTorch's CPU kernels, with the same results to float rounding (checked against the plain layer
+/// stack in double precision by <see cref="LayerFormCheck"/>, at start-up and in the tests):
 /// <list type="bullet">
 /// <item>The feature maps are stored channels-last (NHWC). oneDNN then keeps that layout through
 /// every convolution instead of reordering to and from its blocked layout around each one.</item>
@@ -29,8 +30,9 @@ public sealed class Decoder : Module<Tensor, Tensor>
     private readonly ConvTranspose2d deconv2;
     private readonly Conv2d output;
 
-    public Decoder(ModelConfig config) : base(nameof(Decoder))
+    public Decoder(ModelConfig config, LayerForms? forms = null) : base(nameof(Decoder))
     {
+        Forms = forms ?? LayerForms.Fast;
         channels = config.Conv2Channels;
         fc = Linear(config.LatentDim, config.FlatFeatures);
         deconv1 = ConvTranspose2d(config.Conv2Channels, config.Conv2Channels, kernel_size: 3, stride: 2, padding: 1, output_padding: 1);
@@ -39,18 +41,26 @@ public sealed class Decoder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>How the layers are computed; set once, before the first forward pass.</summary>
+    public LayerForms Forms { get; set; }
+
     /// <summary>Logits of the 28×28 image, before the sigmoid (the Bernoulli loss wants them).</summary>
     public Tensor Logits(Tensor z)
     {
+        var forms = Forms;
         using var linear = fc.forward(z);
-        using var h = linear.relu_();
-        using var maps = ChannelsLast(h.view(-1, channels, 7, 7));
-        using var up1 = deconv1.forward(maps);
-        using var h1 = up1.relu_();
+        using var h = Relu(linear, forms);
+        using var flat = h.view(-1, channels, 7, 7);
+        using var nhwc = forms.ChannelsLast ? ToChannelsLast(flat) : null;
+        using var up1 = deconv1.forward(nhwc ?? flat);
+        using var h1 = Relu(up1, forms);
         using var up2 = deconv2.forward(h1);
-        using var h2 = up2.relu_();
-        return OutputConvolution(h2);
+        using var h2 = Relu(up2, forms);
+        return forms.DepthwiseOutput ? DepthwiseOutputConvolution(h2) : output.forward(h2);
     }
+
+    internal static Tensor Relu(Tensor input, LayerForms forms) =>
+        forms.InPlaceRelu ? input.relu_() : functional.relu(input);
 
     public override Tensor forward(Tensor z)
     {
@@ -59,7 +69,7 @@ public sealed class Decoder : Module<Tensor, Tensor>
     }
 
     /// <summary>The output convolution (C→1, 3×3, padding 1) as a depthwise convolution and a channel sum.</summary>
-    private Tensor OutputConvolution(Tensor input)
+    private Tensor DepthwiseOutputConvolution(Tensor input)
     {
         var inChannels = input.shape[1];
         using var depthwiseWeight = output.weight!.view(inChannels, 1, 3, 3);
@@ -70,12 +80,9 @@ public sealed class Decoder : Module<Tensor, Tensor>
     }
 
     /// <summary>The same NCHW-shaped tensor with its data stored channels-last.</summary>
-    private static Tensor ChannelsLast(Tensor nchw)
+    private static Tensor ToChannelsLast(Tensor nchw)
     {
-        using (nchw)
-        {
-            using var nhwc = nchw.permute(0, 2, 3, 1).contiguous();
-            return nhwc.permute(0, 3, 1, 2);
-        }
+        using var nhwc = nchw.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
     }
 }

@@ -14,8 +14,9 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
     private readonly Linear mu;
     private readonly Linear logVar;
 
-    public Encoder(ModelConfig config) : base(nameof(Encoder))
+    public Encoder(ModelConfig config, LayerForms? forms = null) : base(nameof(Encoder))
     {
+        Forms = forms ?? LayerForms.Fast;
         conv1 = Conv2d(1, config.Conv1Channels, kernel_size: 3, stride: 2, padding: 1);
         conv2 = Conv2d(config.Conv1Channels, config.Conv2Channels, kernel_size: 3, stride: 2, padding: 1);
         fc = Linear(config.FlatFeatures, config.HiddenUnits);
@@ -24,16 +25,19 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
         RegisterComponents();
     }
 
+    /// <summary>How the layers are computed (only <see cref="LayerForms.InPlaceRelu"/> applies here).</summary>
+    public LayerForms Forms { get; set; }
+
     public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
     {
-        // In-place ReLUs: neither a convolution's nor a linear layer's backward pass needs its output.
+        var forms = Forms;
         using var c1 = conv1.forward(x);
-        using var h1 = c1.relu_();
+        using var h1 = Decoder.Relu(c1, forms);
         using var c2 = conv2.forward(h1);
-        using var h2 = c2.relu_();
+        using var h2 = Decoder.Relu(c2, forms);
         using var flat = h2.flatten(1);
         using var f = fc.forward(flat);
-        using var h3 = f.relu_();
+        using var h3 = Decoder.Relu(f, forms);
         return (mu.forward(h3), logVar.forward(h3));
     }
 }

@@ -26,7 +26,7 @@ public sealed class Trainer : IDisposable
     private readonly Generator generator;
     private readonly Adam optimizer;
 
-    public Trainer(TrainingConfig config, DigitDataset data)
+    public Trainer(TrainingConfig config, DigitDataset data, LayerForms? forms = null)
     {
         Config = config;
         this.data = data;
@@ -40,7 +40,7 @@ public sealed class Trainer : IDisposable
         lock (InitLock)
         {
             manual_seed(config.Seed);
-            Model = new ConvVae(config.Model);
+            Model = new ConvVae(config.Model, forms);
         }
 
         generator = new Generator((ulong)config.Seed);

@@ -29,7 +29,19 @@ public sealed record ModelResponse(
     double[] KlPerDimension,
     int ActiveUnits,
     double ActiveThreshold,
-    int TestImages);
+    int TestImages,
+    LayerFormsInfo LayerForms);
+
+/// <summary>
+/// How the layers are computed on this CPU: the forms the serving model uses, the forms new
+/// training runs use, the forms the start-up self-check refused, and its measurements.
+/// </summary>
+public sealed record LayerFormsInfo(
+    IReadOnlyList<string> Serving,
+    IReadOnlyList<string> Training,
+    IReadOnlyList<string> Refused,
+    double Tolerance,
+    IReadOnlyList<FormCheck> Checks);
 
 /// <summary><c>GET /model</c>: what is serving.</summary>
 public static class ModelApi
@@ -46,7 +58,8 @@ public static class ModelApi
         ModelHost models,
         ModelDatasets datasets,
         RunStore runs,
-        LatentCache cache)
+        LatentCache cache,
+        LayerFormSelection layerForms)
     {
         using var lease = models.TryAcquire();
         if (lease is null)
@@ -82,7 +95,13 @@ public static class ModelApi
                 profile.KlPerDimension,
                 profile.ActiveUnits,
                 profile.Threshold,
-                test.Count);
+                test.Count,
+                new LayerFormsInfo(
+                    model.Module.Forms.Names,
+                    layerForms.Forms.Names,
+                    layerForms.Decision.Refused,
+                    LayerFormCheck.Tolerance,
+                    layerForms.Decision.Checks));
         }, out _);
 
         context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;

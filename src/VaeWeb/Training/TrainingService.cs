@@ -41,6 +41,7 @@ public sealed partial class TrainingService(
     ModelHost modelHost,
     TrainingStatusFeed feed,
     InferenceGate requests,
+    LayerFormSelection layerForms,
     TimeProvider time,
     ILogger<TrainingService> logger) : BackgroundService
 {
@@ -106,7 +107,9 @@ public sealed partial class TrainingService(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Before the first request: serve the newest good checkpoint and settle what a crash left behind.
+        // Before the first request: check which layer forms compute correctly on this CPU, serve the
+        // newest good checkpoint and settle what a crash left behind.
+        _ = layerForms.Forms;
         LoadNewestCheckpoint();
         // Only the trainer settles the history: for a serve-only replica an active run is the
         // trainer's, alive in another process.
@@ -170,7 +173,7 @@ public sealed partial class TrainingService(
         {
             var data = datasets.Get(parameters.Dataset);
             var config = ToTrainingConfig(parameters);
-            trainer = new Trainer(config, data) { Pause = requests.RunWaitingRequests };
+            trainer = new Trainer(config, data, layerForms.Forms) { Pause = requests.RunWaitingRequests };
             if (run.Resume is { } resume)
             {
                 trainer.Restore(resume.WeightsPath, resume.OptimizerPath, resume.Metadata.Epoch, resume.Metadata.Step);
@@ -220,7 +223,7 @@ public sealed partial class TrainingService(
                 requests.RunWaitingRequests();
                 progress.LastEpoch = result;
                 store.AddEpoch(run.RunId, ToMetrics(result, version));
-                modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version));
+                modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version, layerForms.Forms));
                 requests.RunWaitingRequests();
                 LogEpoch(run.RunId, result.Epoch, result.Test.Loss, result.ImagesPerSecond);
 
@@ -294,7 +297,7 @@ public sealed partial class TrainingService(
             try
             {
                 var metadata = checkpoint.Metadata;
-                modelHost.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion));
+                modelHost.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms));
                 LogCheckpointLoaded(metadata.ModelVersion);
                 return;
             }

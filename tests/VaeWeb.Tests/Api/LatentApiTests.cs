@@ -177,6 +177,16 @@ public class LatentApiTests(TrainedServiceFixture service)
         Assert.Equal(kl.Count(v => v > 0.01), json.GetProperty("activeUnits").GetInt32());
         Assert.Equal("tiny", json.GetProperty("dataset").GetString());
         Assert.Equal(2, json.GetProperty("lastEpoch").GetProperty("epoch").GetInt32());
+
+        // The start-up self-check decided how layers are computed here, and the model serves that way.
+        var forms = json.GetProperty("layerForms");
+        var serving = forms.GetProperty("serving").EnumerateArray().Select(f => f.GetString()).ToArray();
+        Assert.Equal(serving, forms.GetProperty("training").EnumerateArray().Select(f => f.GetString()).ToArray());
+        var checks = forms.GetProperty("checks").EnumerateArray().ToArray();
+        Assert.Contains(checks, c => c.GetProperty("form").GetString() == "channelsLast");
+        var refused = forms.GetProperty("refused").EnumerateArray().Select(f => f.GetString()).ToArray();
+        Assert.All(checks.Where(c => !c.GetProperty("agrees").GetBoolean()), c => Assert.Contains(c.GetProperty("form").GetString(), refused));
+        Assert.DoesNotContain(serving, name => refused.Contains(name));
     }
 
     [Fact]
