@@ -2,7 +2,7 @@
 # Reproduces every performance figure of the README with one command: bench/run.sh
 # Builds Release, runs the in-process benchmark (training vs a bare loop, matmul ceiling, inference,
 # PNG, sample and epoch scaling), then starts the real service on a loopback port with a temporary
-# state directory and loads it with wrk. Writes bench/results/latest.md.
+# state directory and loads it with wrk. Writes bench/results/latest.md and bench/results/<cpu kind>.md.
 # Options (environment): RUNS=5 (repeats per figure), DURATION=10 (seconds per wrk window), PORT=5191.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,5 +50,8 @@ fi
   cat "$out/http.md.tmp"
 } >"$out/latest.md"
 rm -f "$out/console.md.tmp" "$out/http.md.tmp"
+# One table per CPU kind: figures from different CPUs are never compared as if they were one machine's.
+kind=$(dotnet bench/VaeWeb.Bench/bin/Release/net10.0/VaeWeb.Bench.dll --cpu-kind)
+cp "$out/latest.md" "$out/$kind.md"
 echo ""
 cat "$out/latest.md"

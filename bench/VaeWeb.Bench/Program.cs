@@ -21,6 +21,12 @@ var fashionPath = StringArg("--fashion") ?? ScalingBench.FashionPath;
 var waitPolicy = VaeWeb.Vae.TorchRuntime.ConfigureOpenMpWaits();
 VaeWeb.Vae.TorchRuntime.KeepTensorMemoryInHeap();
 
+if (args.Contains("--cpu-kind"))
+{
+    Console.WriteLine(CpuInfo.Read().Kind);
+    return 0;
+}
+
 if (args.Contains("--profile"))
 {
     Profile.Run(Math.Max(runs, 10), threads);
@@ -33,7 +39,14 @@ var started = DateTime.UtcNow;
 set_num_threads(threads);
 Console.WriteLine($"VaeWeb bench: {runs} runs per figure, {threads} LibTorch threads, {waitPolicy}, {Environment.ProcessorCount} CPUs, load average {LoadAverage()}");
 
+var cpu = CpuInfo.Read();
+Console.WriteLine($"CPU: {cpu}");
 var model = VaeWeb.Vae.Model.ModelConfig.Reference;
+// The service's start-up self-check, here: which fast layer forms agree with the plain stack on this CPU.
+var forms = VaeWeb.Vae.Model.LayerFormCheck.Run(model, [threads, 1]);
+Console.WriteLine(forms.Summary);
+report.Add("self-check", $"layer forms in use: {forms.Selected}", Single(forms.Checks.Max(c => Math.Max(c.ForwardError ?? double.PositiveInfinity, c.GradientError ?? double.PositiveInfinity))), "rel. error",
+    note: forms.Refused.Count == 0 ? $"worst fp32-vs-fp64 error (norm) of any form; tolerance {VaeWeb.Vae.Model.LayerFormCheck.Tolerance:0.#E+0}" : "refused: " + string.Join(", ", forms.Refused));
 report.Add("model", "forward pass per image (encoder + decoder)", Single(Flops.ForwardPerImage(model) / 1e6), "MFLOP", note: $"encoder {Flops.EncoderPerImage(model) / 1e6:0.00}, decoder {Flops.DecoderPerImage(model) / 1e6:0.00}");
 report.Add("model", "training step per image (forward + backward)", Single(Flops.TrainingStepPerImage(model) / 1e6), "MFLOP");
 
@@ -46,7 +59,7 @@ using var mnist = DigitDataset.Load("mnist", dataDir);
 Console.WriteLine($"Training: bare loop vs service Trainer, {mnist.Train.Count:N0} embedded digits per epoch…");
 if (only.Contains("training"))
 {
-    TrainingBench.Compare(report, mnist, runs, threads, ceiling);
+    TrainingBench.Compare(report, mnist, runs, threads, ceiling, forms.Selected);
 }
 
 if (only.Contains("inference"))
@@ -82,7 +95,7 @@ report.Note($"Every ratio compares two figures measured in this same process run
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"### In-process figures ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {elapsed.TotalMinutes:F1} min)");
 md.AppendLine();
-md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise, {waitPolicy}. Load average at the start: {startLoad}.");
+md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {cpu}, kind `{cpu.Kind}`, {Environment.ProcessorCount} CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, {threads} LibTorch threads unless the row says otherwise, {waitPolicy}. Load average at the start: {startLoad}.");
 md.AppendLine();
 md.Append(report.ToMarkdown());
 Console.WriteLine();
@@ -113,6 +126,3 @@ string? StringArg(string name)
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-static string CpuModel() => File.Exists("/proc/cpuinfo")
-    ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
-    : "unknown CPU";

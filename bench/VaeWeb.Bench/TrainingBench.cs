@@ -29,10 +29,10 @@ public static class TrainingBench
     /// the same machine within milliseconds, which on a shared machine matters more than anything
     /// else; a step's time is charged to whichever ran it. The first epoch is a warm-up.
     /// </summary>
-    public static void Compare(Report report, DigitDataset data, int runs, int threads, Stat ceiling)
+    public static void Compare(Report report, DigitDataset data, int runs, int threads, Stat ceiling, VaeWeb.Vae.Model.LayerForms forms)
     {
         var config = new TrainingConfig { Seed = 0, Threads = threads };
-        using var trainer = new Trainer(config, data);
+        using var trainer = new Trainer(config, data, forms);
         using var bare = new BareLoop(config.Model, data.Train, config.Seed, config.BatchSize, config.LearningRate);
         TorchThreads.ForThisThread(threads);
 
