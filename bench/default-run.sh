@@ -2,7 +2,7 @@
 # The full default run of issue 2, measured: starts the service (Release) on a loopback port with an empty
 # state directory, lets it train the reference model (30 epochs, seed 0, embedded MNIST) on its own, times
 # 200 sequential GET /samples?n=16 while it trains, and prints the final test loss parts, wall time and
-# training images/s. Usage: bench/default-run.sh [port]
+# training images/s. Usage: [PRECISION=fp32|bf16] bench/default-run.sh [port]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-5097}
@@ -12,7 +12,8 @@ trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$sta
 
 dotnet build -c Release src/VaeWeb >/dev/null
 start=$(date +%s.%N)
-Vae__StateDirectory="$state" dotnet src/VaeWeb/bin/Release/net10.0/VaeWeb.dll --urls "http://127.0.0.1:$port" >"$log" 2>&1 &
+echo "precision: ${PRECISION:-fp32}"
+Vae__Training__Precision="${PRECISION:-fp32}" Vae__StateDirectory="$state" dotnet src/VaeWeb/bin/Release/net10.0/VaeWeb.dll --urls "http://127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 
 status() { curl -sf "http://127.0.0.1:$port/train" || true; }
@@ -51,6 +52,8 @@ d = json.load(sys.stdin)
 e = d['epochs']
 secs = sum(x['seconds'] for x in e)
 print(f\"epochs: {len(e)}, training+eval time {secs:.1f} s, images/s per epoch median {statistics.median(x['imagesPerSecond'] for x in e):.0f} (min {min(x['imagesPerSecond'] for x in e):.0f}, max {max(x['imagesPerSecond'] for x in e):.0f})\")
+print('test loss per epoch: ' + ', '.join(f\"{x['testLoss']:.2f}\" for x in e))
+print('train loss per epoch: ' + ', '.join(f\"{x['loss']:.2f}\" for x in e))
 "
 echo "wall time from process start to completed: $(python3 -c "print(round($end - $start, 1))") s"
 

@@ -60,6 +60,15 @@ Console.WriteLine($"Training: bare loop vs service Trainer, {mnist.Train.Count:N
 if (only.Contains("training"))
 {
     TrainingBench.Compare(report, mnist, runs, threads, ceiling, forms.Selected);
+    if (VaeWeb.Vae.CpuFeatures.HasNativeBf16)
+    {
+        Console.WriteLine("Training in bf16 mixed precision (this CPU computes bfloat16 natively)…");
+        TrainingBench.Compare(report, mnist, runs, threads, ceiling, forms.Selected, VaeWeb.Vae.Model.Precision.Bf16);
+    }
+    else
+    {
+        report.Note("bf16 training not measured: this CPU has neither avx512_bf16 nor amx_bf16.");
+    }
 }
 
 if (only.Contains("inference"))

@@ -29,9 +29,10 @@ public static class TrainingBench
     /// the same machine within milliseconds, which on a shared machine matters more than anything
     /// else; a step's time is charged to whichever ran it. The first epoch is a warm-up.
     /// </summary>
-    public static void Compare(Report report, DigitDataset data, int runs, int threads, Stat ceiling, VaeWeb.Vae.Model.LayerForms forms)
+    public static void Compare(Report report, DigitDataset data, int runs, int threads, Stat ceiling, LayerForms forms, Precision precision = Precision.Fp32)
     {
-        var config = new TrainingConfig { Seed = 0, Threads = threads };
+        var config = new TrainingConfig { Seed = 0, Threads = threads, Precision = precision };
+        var section = precision == Precision.Fp32 ? "training" : "training bf16";
         using var trainer = new Trainer(config, data, forms);
         using var bare = new BareLoop(config.Model, data.Train, config.Seed, config.BatchSize, config.LearningRate);
         TorchThreads.ForThisThread(threads);
@@ -70,12 +71,12 @@ public static class TrainingBench
         var bareStat = Stat.Of(bareSpeeds);
         var trainerStat = Stat.Of(trainerSpeeds);
         var stepFlop = Flops.TrainingStepPerImage(config.Model);
-        report.Add("training", $"bare TorchSharp loop, plain NCHW ({data.Name}, batch {config.BatchSize}, {threads} threads, fp32)", bareStat, "images/s", note: "baseline; steps interleaved with the Trainer's");
-        report.Add("training", "service Trainer, same model, data, seed", trainerStat, "images/s", "bare loop", bareStat, "target ≥ 0.95 × bare loop");
-        report.Add("training", "service Trainer ÷ bare loop, per epoch", Stat.Of(ratios), "ratio", note: "median of per-epoch ratios");
-        report.Add("training", "bare loop achieved", Scale(bareStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling);
-        report.Add("training", "service Trainer achieved", Scale(trainerStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling, "target ≥ 0.50 × ceiling (≥ 2,000 images/s)");
-        report.Note($"Training loss per epoch, bare loop / service Trainer (same seed, same batches and noise): {string.Join(", ", losses)}.");
+        report.Add(section, $"bare TorchSharp loop, plain NCHW ({data.Name}, batch {config.BatchSize}, {threads} threads, fp32)", bareStat, "images/s", note: "baseline; steps interleaved with the Trainer's");
+        report.Add(section, $"service Trainer, same model, data, seed, {precision.ToString().ToLowerInvariant()}", trainerStat, "images/s", "bare loop", bareStat, "target ≥ 0.95 × bare loop");
+        report.Add(section, "service Trainer ÷ bare loop, per epoch", Stat.Of(ratios), "ratio", note: "median of per-epoch ratios");
+        report.Add(section, "bare loop achieved", Scale(bareStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling);
+        report.Add(section, "service Trainer achieved", Scale(trainerStat, stepFlop / 1e9), "GFLOP/s", "matmul ceiling", ceiling, "target ≥ 0.50 × ceiling (≥ 2,000 images/s)");
+        report.Note($"{precision}: training loss per epoch, bare loop (fp32) / service Trainer (same seed, same batches and noise): {string.Join(", ", losses)}.");
     }
 
     public static Stat Scale(Stat s, double factor) => new(s.Median * factor, s.Min * factor, s.Max * factor, s.Runs);

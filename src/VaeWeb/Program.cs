@@ -29,6 +29,7 @@ builder.Services.AddOptions<VaeOptions>()
     .Validate(o => o.Datasets.ContainsKey(o.DefaultDataset), "Vae:DefaultDataset must name one of Vae:Datasets.")
     .Validate(o => !o.TestHooks.AnySet || !builder.Environment.IsProduction(), "Vae:TestHooks are fault injection for tests and are refused in Production.")
     .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
+    .Validate(o => o.Training.Precision != VaeWeb.Vae.Model.Precision.Bf16 || CpuFeatures.HasNativeBf16, "Vae:Training:Precision=bf16 needs a CPU that computes bfloat16 natively (avx512_bf16 or amx_bf16); use fp32 on this one.")
     .ValidateOnStart();
 
 builder.Services.AddSingleton<IValidateOptions<VaeOptions>, NestedOptionsValidator>();

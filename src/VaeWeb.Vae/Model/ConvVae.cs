@@ -37,6 +37,17 @@ public sealed class ConvVae : Module<Tensor, VaeOutput>
 
     public Decoder Decoder => decoder;
 
+    /// <summary>The number type the layers compute in: fp32, or bfloat16 for mixed-precision training.</summary>
+    public ScalarType ComputeType
+    {
+        get => decoder.ComputeType;
+        set
+        {
+            encoder.ComputeType = value;
+            decoder.ComputeType = value;
+        }
+    }
+
     /// <summary>How the layers are computed; set once, before the first forward pass.</summary>
     public LayerForms Forms
     {

@@ -44,9 +44,17 @@ public sealed class Decoder : Module<Tensor, Tensor>
     /// <summary>How the layers are computed; set once, before the first forward pass.</summary>
     public LayerForms Forms { get; set; }
 
+    /// <summary>The number type the layers compute in (fp32, or bfloat16 for mixed precision); logits come out in fp32.</summary>
+    public ScalarType ComputeType { get; set; } = float32;
+
     /// <summary>Logits of the 28×28 image, before the sigmoid (the Bernoulli loss wants them).</summary>
     public Tensor Logits(Tensor z)
     {
+        if (ComputeType != float32)
+        {
+            return MixedPrecisionLogits(z);
+        }
+
         var forms = Forms;
         using var linear = fc.forward(z);
         using var h = Relu(linear, forms);
@@ -57,6 +65,23 @@ public sealed class Decoder : Module<Tensor, Tensor>
         using var up2 = deconv2.forward(h1);
         using var h2 = Relu(up2, forms);
         return forms.DepthwiseOutput ? DepthwiseOutputConvolution(h2) : output.forward(h2);
+    }
+
+    /// <summary>The same layers with inputs and weights cast to <see cref="ComputeType"/>; the casts' backward returns fp32 gradients to the fp32 weights.</summary>
+    private Tensor MixedPrecisionLogits(Tensor z)
+    {
+        var type = ComputeType;
+        var forms = Forms;
+        using var scope = NewDisposeScope();
+        var h = Relu(functional.linear(z.to(type), fc.weight!.to(type), fc.bias!.to(type)), forms).view(-1, channels, 7, 7);
+        var maps = forms.ChannelsLast ? ToChannelsLast(h) : h;
+        var h1 = Relu(functional.conv_transpose2d(maps, deconv1.weight!.to(type), deconv1.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]), forms);
+        var h2 = Relu(functional.conv_transpose2d(h1, deconv2.weight!.to(type), deconv2.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]), forms);
+        var weight = output.weight!.to(type);
+        var logits = forms.DepthwiseOutput
+            ? functional.conv2d(h2, weight.view(h2.shape[1], 1, 3, 3), padding: [1, 1], groups: h2.shape[1]).sum(1, keepdim: true).to(float32) + output.bias!.view(1, 1, 1, 1)
+            : functional.conv2d(h2, weight, output.bias!.to(type), padding: [1, 1]).to(float32);
+        return logits.MoveToOuterDisposeScope();
     }
 
     internal static Tensor Relu(Tensor input, LayerForms forms) =>

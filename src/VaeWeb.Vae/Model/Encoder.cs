@@ -28,8 +28,16 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
     /// <summary>How the layers are computed (only <see cref="LayerForms.InPlaceRelu"/> applies here).</summary>
     public LayerForms Forms { get; set; }
 
+    /// <summary>The number type the layers compute in (fp32, or bfloat16 for mixed precision); μ and log σ² come out in fp32.</summary>
+    public ScalarType ComputeType { get; set; } = float32;
+
     public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
     {
+        if (ComputeType != float32)
+        {
+            return MixedPrecisionForward(x);
+        }
+
         var forms = Forms;
         using var c1 = conv1.forward(x);
         using var h1 = Decoder.Relu(c1, forms);
@@ -39,5 +47,21 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
         using var f = fc.forward(flat);
         using var h3 = Decoder.Relu(f, forms);
         return (mu.forward(h3), logVar.forward(h3));
+    }
+
+    /// <summary>The same layers with inputs and weights cast to <see cref="ComputeType"/>; the casts' backward returns fp32 gradients to the fp32 weights.</summary>
+    private (Tensor Mu, Tensor LogVar) MixedPrecisionForward(Tensor x)
+    {
+        var type = ComputeType;
+        var forms = Forms;
+        using var scope = NewDisposeScope();
+        var c1 = functional.conv2d(x.to(type), conv1.weight!.to(type), conv1.bias!.to(type), strides: [2, 2], padding: [1, 1]);
+        var h1 = Decoder.Relu(c1, forms);
+        var c2 = functional.conv2d(h1, conv2.weight!.to(type), conv2.bias!.to(type), strides: [2, 2], padding: [1, 1]);
+        var h2 = Decoder.Relu(c2, forms);
+        var h3 = Decoder.Relu(functional.linear(h2.flatten(1), fc.weight!.to(type), fc.bias!.to(type)), forms);
+        var m = functional.linear(h3, mu.weight!.to(type), mu.bias!.to(type)).to(float32);
+        var v = functional.linear(h3, logVar.weight!.to(type), logVar.bias!.to(type)).to(float32);
+        return (m.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 }

@@ -43,6 +43,11 @@ public sealed class Trainer : IDisposable
             Model = new ConvVae(config.Model, forms);
         }
 
+        if (config.Precision == Precision.Bf16)
+        {
+            Model.ComputeType = bfloat16;
+        }
+
         generator = new Generator((ulong)config.Seed);
         optimizer = optim.Adam(Model.parameters(), lr: config.LearningRate);
     }
@@ -149,6 +154,10 @@ public sealed class Trainer : IDisposable
     public static LossSummary Evaluate(ConvVae model, DigitSplit split, ModelConfig config, Action? pause = null)
     {
         var wasTraining = model.training;
+        // Scored in fp32 whatever the run trains in, as the served copy computes: the test loss of
+        // a bf16 run then compares 1:1 with an fp32 run's.
+        var computeType = model.ComputeType;
+        model.ComputeType = float32;
         model.eval();
         try
         {
@@ -173,6 +182,7 @@ public sealed class Trainer : IDisposable
         }
         finally
         {
+            model.ComputeType = computeType;
             model.train(wasTraining);
         }
     }

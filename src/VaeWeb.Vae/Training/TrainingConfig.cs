@@ -11,6 +11,9 @@ public sealed record TrainingConfig
     public double LearningRate { get; init; } = 5e-4;
     public long Seed { get; init; }
 
+    /// <summary>fp32 (the reference) or bf16 mixed precision, where the CPU has it.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>Intra-op threads for LibTorch while training; 0 leaves LibTorch's default.</summary>
     public int Threads { get; init; }
 }

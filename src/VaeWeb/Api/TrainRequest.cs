@@ -17,7 +17,8 @@ public sealed record TrainRequest(
     int? Conv1Channels,
     int? Conv2Channels,
     int? HiddenUnits,
-    string? Resume = null);
+    string? Resume = null,
+    Precision? Precision = null);
 
 /// <summary>A request to continue an earlier run: its id and, optionally, a new total of epochs.</summary>
 public sealed record ResumeRequest(string RunId, int? Epochs);
@@ -40,7 +41,7 @@ public static class TrainRequestReader
     private static readonly string[] Fields =
     [
         "epochs", "batchSize", "learningRate", "latentDim", "beta", "likelihood", "dataset", "seed",
-        "conv1Channels", "conv2Channels", "hiddenUnits", "resume",
+        "conv1Channels", "conv2Channels", "hiddenUnits", "resume", "precision",
     ];
 
     /// <summary>
@@ -168,6 +169,8 @@ public static class TrainRequestReader
             }
         }
 
+        var precision = ReadPrecision(values, defaults.Precision, errors);
+
         var dataset = defaults.Dataset;
         if (values.TryGetValue("dataset", out var datasetValue))
         {
@@ -207,7 +210,36 @@ public static class TrainRequestReader
             seed,
             Int("conv1Channels", defaults.Conv1Channels, ChannelsRange),
             Int("conv2Channels", defaults.Conv2Channels, ChannelsRange),
-            Int("hiddenUnits", defaults.HiddenUnits, HiddenRange));
+            Int("hiddenUnits", defaults.HiddenUnits, HiddenRange),
+            precision);
         return errors;
+    }
+
+    private static Precision ReadPrecision(Dictionary<string, JsonElement> values, Precision fallback, Dictionary<string, string[]> errors)
+    {
+        if (!values.TryGetValue("precision", out var value))
+        {
+            return fallback;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        if (!string.Equals(text, "fp32", StringComparison.OrdinalIgnoreCase) && !string.Equals(text, "bf16", StringComparison.OrdinalIgnoreCase))
+        {
+            errors["precision"] = [$"precision must be 'fp32' or 'bf16', got {value.GetRawText()}."];
+            return fallback;
+        }
+
+        if (string.Equals(text, "fp32", StringComparison.OrdinalIgnoreCase))
+        {
+            return Precision.Fp32;
+        }
+
+        if (!VaeWeb.Vae.CpuFeatures.HasNativeBf16)
+        {
+            errors["precision"] = ["precision 'bf16' needs a CPU that computes bfloat16 natively (avx512_bf16 or amx_bf16); this one has neither, so only 'fp32' is allowed here."];
+            return fallback;
+        }
+
+        return Precision.Bf16;
     }
 }

@@ -79,6 +79,9 @@ public sealed class TrainingOptions
 
     public Likelihood Likelihood { get; set; } = Likelihood.Gaussian;
 
+    /// <summary>fp32 (the reference) or bf16 mixed precision for runs that do not say; bf16 needs a CPU with native bfloat16.</summary>
+    public Precision Precision { get; set; } = Precision.Fp32;
+
     [Range(0, long.MaxValue)]
     public long Seed { get; set; }
 

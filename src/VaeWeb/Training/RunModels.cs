@@ -26,7 +26,8 @@ public sealed record RunParameters(
     long Seed,
     int Conv1Channels = 32,
     int Conv2Channels = 64,
-    int HiddenUnits = 128);
+    int HiddenUnits = 128,
+    Precision Precision = Precision.Fp32);
 
 /// <summary>Metrics of one finished epoch, as stored and served.</summary>
 public sealed record EpochMetrics(

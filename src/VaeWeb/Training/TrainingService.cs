@@ -54,7 +54,7 @@ public sealed partial class TrainingService(
     /// <summary>The parameters of a run started with no body: the configured defaults.</summary>
     public RunParameters Defaults => new(
         Training.Epochs, Training.BatchSize, Training.LearningRate, Training.LatentDim, Training.Beta,
-        Training.Likelihood, options.Value.DefaultDataset, Training.Seed);
+        Training.Likelihood, options.Value.DefaultDataset, Training.Seed, Precision: Training.Precision);
 
     public StartResult TryStart(RunParameters parameters)
     {
@@ -341,6 +341,7 @@ public sealed partial class TrainingService(
         BatchSize = p.BatchSize,
         LearningRate = p.LearningRate,
         Seed = p.Seed,
+        Precision = p.Precision,
         Threads = Training.Threads,
         Model = new ModelConfig
         {
