@@ -46,6 +46,7 @@ builder.Services.AddSwaggerGen(o =>
     o.OperationFilter<ApiKeyOpenApiFilter>();
 });
 builder.Services.AddSingleton<ApiKeyAccess>();
+builder.Services.AddVaeForwardedHeaders();
 builder.Services.AddComputeLimits();
 builder.Services.AddVaeHealthChecks();
 builder.Services.AddSingleton<TrainingMetrics>();
@@ -70,6 +71,8 @@ var app = builder.Build();
 // Process-wide: how wide LibTorch runs on each request's thread (the trainer sets its own).
 InferenceModel.ThreadsPerCall = app.Services.GetRequiredService<IOptions<VaeOptions>>().Value.Serving.Threads;
 
+// Browser security headers on every answer; the real client's address when a known proxy forwards it.
+app.UseVaeBrowserSecurity();
 // ProblemDetails for unhandled errors; outside Development they carry no exception details.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -82,6 +85,7 @@ app.UseSwaggerUI(o => o.RoutePrefix = "swagger");
 // a compute slot, and oversize bodies are refused before they are read.
 app.UseRouting();
 app.UseVaeHttpMetrics();
+app.UseCrossSiteRequestGuard();
 app.UseApiKeyAccess();
 app.UseUploadLimits();
 app.UseRateLimiter();

@@ -13,6 +13,18 @@ public sealed class SecurityOptions
 
     /// <summary>Put read-only and inference endpoints behind the key too (only when a key is set).</summary>
     public bool RequireKeyForReads { get; set; }
+
+    /// <summary>
+    /// Origins (scheme://host:port) of web applications whose pages may send state-changing
+    /// requests through their visitors' browsers. Empty: only the service's own page may.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>Addresses of reverse proxies whose X-Forwarded-* headers are believed (e.g. 127.0.0.1 for nginx on the same host). Empty: forwarded headers are ignored.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks (CIDR, e.g. 10.0.0.0/8) of such proxies, for balancers whose address changes (Kubernetes ingress).</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }
 
 /// <summary>"Vae:Limits": what one client may ask of the service.</summary>

@@ -8,7 +8,19 @@ public sealed class ApiKeyOpenApiFilter : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
+        var method = context.ApiDescription.HttpMethod ?? "GET";
+        var unsafeMethod = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
         var requirement = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<AccessRequirement>().LastOrDefault();
+        if (unsafeMethod)
+        {
+            operation.Responses ??= [];
+            operation.Responses.TryAdd("403", new OpenApiResponse
+            {
+                Description = "Refused: sent by a browser page from another origin (Origin not this service's nor in Vae:Security:AllowedOrigins, or Sec-Fetch-Site: cross-site)" +
+                    (requirement?.Level == AccessLevel.TrainingControl ? "; or no API key is configured and the client is not on loopback" : ""),
+            });
+        }
+
         if (requirement is null)
         {
             return;

@@ -6,9 +6,10 @@ namespace VaeWeb.Tests.Api;
 public class OpenApiTests
 {
     [Theory]
-    [InlineData("/train", "post", new[] { "202", "400", "409" })]
+    [InlineData("/train", "post", new[] { "202", "400", "403", "409" })]
+    [InlineData("/evaluate", "post", new[] { "200", "400", "403" })]
     [InlineData("/train", "get", new[] { "200" })]
-    [InlineData("/train", "delete", new[] { "202", "404" })]
+    [InlineData("/train", "delete", new[] { "202", "403", "404" })]
     [InlineData("/train/events", "get", new[] { "200" })]
     [InlineData("/samples", "get", new[] { "200", "400", "503" })]
     [InlineData("/runs/{id}", "get", new[] { "200", "404" })]
