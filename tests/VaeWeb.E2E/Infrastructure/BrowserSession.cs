@@ -28,7 +28,8 @@ public sealed class BrowserSession : IAsyncDisposable
         typeof(BrowserSession).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .First(a => a.Key == "ScreenshotDirectory").Value!;
 
-    public static async Task<BrowserSession> LaunchAsync()
+    /// <param name="extraArgs">More Chromium switches, e.g. <c>--host-resolver-rules</c> to point a made-up host name at loopback.</param>
+    public static async Task<BrowserSession> LaunchAsync(params string[] extraArgs)
     {
         var executable = Environment.GetEnvironmentVariable("VAEWEB_CHROMIUM") ?? ChromiumPath;
         if (!File.Exists(executable))
@@ -44,7 +45,7 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             ExecutablePath = executable,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", .. extraArgs],
         });
         return new BrowserSession(playwright, browser);
     }
