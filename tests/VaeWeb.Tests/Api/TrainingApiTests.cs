@@ -106,6 +106,8 @@ public class TrainingApiTests
     [InlineData("""{"likelihood": "poisson"}""", "likelihood", "'gaussian' or 'bernoulli'")]
     [InlineData("""{"dataset": "cifar"}""", "dataset", "tiny")]
     [InlineData("""{"seed": -1}""", "seed", "non-negative")]
+    [InlineData("""{"precision": "fp16"}""", "precision", "'fp32' or 'bf16'")]
+    [InlineData("""{"precision": 16}""", "precision", "'fp32' or 'bf16'")]
     [InlineData("""{"epochz": 3}""", "epochz", "not a training parameter")]
     public async Task Invalid_or_unknown_fields_are_a_400_problem_naming_the_field_and_the_allowed_values(string body, string field, string allowed)
     {
@@ -118,6 +120,28 @@ public class TrainingApiTests
         Assert.Contains(allowed, message, StringComparison.Ordinal);
         var status = await client.GetFromJsonAsync<RunStatus>("/train", VaeWebFactory.Json);
         Assert.Equal(RunState.Idle, status!.State);
+    }
+
+    [Fact]
+    public async Task Bf16_is_accepted_where_the_cpu_computes_bfloat16_natively_and_a_400_naming_the_cpu_features_elsewhere()
+    {
+        using var factory = new VaeWebFactory();
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync("/train", Json("""{"epochs": 1, "precision": "bf16"}"""));
+
+        if (VaeWeb.Vae.CpuFeatures.HasNativeBf16)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var status = await response.Content.ReadFromJsonAsync<RunStatus>(VaeWebFactory.Json);
+            Assert.Equal(VaeWeb.Vae.Model.Precision.Bf16, status!.Parameters!.Precision);
+            using var cancel = await client.DeleteAsync("/train");
+        }
+        else
+        {
+            var message = await response.AssertInvalidFieldAsync("precision");
+            Assert.Contains("avx512_bf16", message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
