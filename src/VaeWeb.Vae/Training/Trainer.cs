@@ -20,7 +20,8 @@ public sealed class Trainer : IDisposable
 {
     // Small enough that the trainer pauses for waiting requests every few tens of milliseconds.
     private const int EvaluationBatch = 250;
-    private static readonly Lock InitLock = new();
+    /// <summary>Held while seeding LibTorch's global generator and drawing initial weights, by every model built that way.</summary>
+    internal static readonly Lock InitLock = new();
 
     private readonly DigitDataset data;
     private readonly Generator generator;
