@@ -83,6 +83,17 @@ public sealed class InferenceModel : IDisposable
         return Rows.FromTensor(model.Decoder.forward(z));
     }
 
+    /// <summary>Decodes n draws of z ~ N(0, T²·I): the prior with its spread scaled by <paramref name="temperature"/>.</summary>
+    public float[][] Sample(int n, long seed, double temperature)
+    {
+        TorchThreads.ForThisThread(threadsPerCall);
+        using var scope = NewDisposeScope();
+        using var _ = inference_mode();
+        using var generator = new Generator((ulong)seed);
+        var z = randn([n, LatentDim], generator: generator) * temperature;
+        return Rows.FromTensor(model.Decoder.forward(z));
+    }
+
     /// <summary>Decodes latent vectors (each of length <see cref="LatentDim"/>).</summary>
     public float[][] Decode(IReadOnlyList<float[]> zs)
     {
