@@ -72,6 +72,8 @@ public static class Explainer
         var flatX = x.reshape(1, -1);
         var recon = VaeLoss.ReconstructionPerImage(logits, flatX.expand(draws, -1), config.Likelihood);
         var constant = LikelihoodBound.LogLikelihoodConstant(config.Likelihood);
+        // Gaussian: the trained term is Σ(x − x̂)², the density adds σ² = ½'s constant; Bernoulli and
+        // calibrated: the trained term already is −log p(x|z) (the calibrated σ² over these draws).
         var logPx = config.Likelihood == Likelihood.Gaussian
             ? (recon / (-2 * LikelihoodBound.GaussianDecoderVariance)) - constant
             : -recon;

@@ -18,7 +18,9 @@ public sealed record BoundBatch(double[] NegativeLogLikelihood, double[] Kl, dou
 /// p(x|z) = N(x; x̂, σ²I) with σ² = ½ — the variance at which −log p(x|z) = Σ(x − x̂)² + 392·ln π,
 /// i.e. the reference loss's squared error plus the constant (784/2)·ln(2πσ²) = 392·ln π ≈ 448.73
 /// nats; for <c>bernoulli</c>, −log p(x|z) is the summed binary cross-entropy (no constant). The
-/// prior and posterior densities include their −(d/2)·ln 2π terms, which cancel in log w.
+/// prior and posterior densities include their −(d/2)·ln 2π terms, which cancel in log w. For
+/// <c>calibrated</c>, σ² is the mean squared error over all k draws of the images evaluated together
+/// and the (d/2)·ln(2πσ²) term is inside −log p(x|z) (<see cref="LogLikelihoodConstant"/> is 0).
 /// </summary>
 public static class LikelihoodBound
 {
@@ -61,7 +63,9 @@ public static class LikelihoodBound
             logPx.Add(LogLikelihood(logits, x.reshape(batch, ModelConfig.Pixels), start, batch, likelihood));
         }
 
-        var logPxAll = cat(logPx, 0).reshape(k, batch);
+        var logPxAll = likelihood == Likelihood.Calibrated
+            ? -VaeLoss.CalibratedNegativeLogLikelihood(-cat(logPx, 0), ModelConfig.Pixels).reshape(k, batch)
+            : cat(logPx, 0).reshape(k, batch);
         // log p(z) − log q(z|x): the (d/2)·ln 2π terms cancel; (z − μ)/σ = ε.
         var logPz = z.reshape(k, batch, -1).square().sum(-1) * -0.5;
         var logQz = (eps.square() + logVar.unsqueeze(0)).sum(-1) * -0.5;
@@ -84,6 +88,12 @@ public static class LikelihoodBound
         }
 
         var squared = (logits.sigmoid() - x).square().sum(-1);
+        if (likelihood == Likelihood.Calibrated)
+        {
+            // Negated squared errors for now: the calibrated σ² is the mean over every draw of the batch.
+            return -squared;
+        }
+
         return (squared / (-2 * GaussianDecoderVariance)) - LogLikelihoodConstant(Likelihood.Gaussian);
     }
 

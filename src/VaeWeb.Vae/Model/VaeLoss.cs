@@ -39,6 +39,13 @@ public static class VaeLoss
         using (flatLogits)
         using (flatX)
         {
+            if (likelihood == Likelihood.Calibrated)
+            {
+                using var xHatCalibrated = flatLogits.sigmoid();
+                using var squared = (xHatCalibrated - flatX).square().sum(1);
+                return CalibratedNegativeLogLikelihood(squared, flatX.shape[1]);
+            }
+
             if (likelihood == Likelihood.Bernoulli)
             {
                 // From logits: numerically stable where the sigmoid saturates.
@@ -49,6 +56,22 @@ public static class VaeLoss
             using var diff = xHat - flatX;
             return diff.square().sum(1);
         }
+    }
+
+    /// <summary>Smallest calibrated variance (σ ≥ e⁻⁶ ≈ 0.0025, as the σ-VAE paper clips log σ): a perfect reconstruction must not be worth unbounded nats.</summary>
+    public const double MinimumCalibratedVariance = 6.1e-6;
+
+    /// <summary>
+    /// −log p(x|z) per image under the calibrated decoder from each image's summed squared error:
+    /// σ² = the mean squared error over all images and pixels given (gradients flow through it,
+    /// as in the paper's optimal-σ variant).
+    /// </summary>
+    public static Tensor CalibratedNegativeLogLikelihood(Tensor squaredErrorPerImage, long pixels)
+    {
+        using var variance = (squaredErrorPerImage.mean() / pixels).clamp_min(MinimumCalibratedVariance);
+        using var scaled = squaredErrorPerImage / (variance * 2);
+        using var logNormaliser = (variance * (2 * Math.PI)).log() * (pixels / 2.0);
+        return scaled + logNormaliser;
     }
 
     /// <summary>KL(N(μ, σ²) ‖ N(0, I)) in closed form, one value per image.</summary>

@@ -165,7 +165,7 @@ public static class TrainRequestReader
             }
             else
             {
-                errors["likelihood"] = [$"likelihood must be 'gaussian' or 'bernoulli', got {likelihoodValue.GetRawText()}."];
+                errors["likelihood"] = [$"likelihood must be 'gaussian', 'bernoulli' or 'calibrated', got {likelihoodValue.GetRawText()}."];
             }
         }
 

@@ -103,7 +103,7 @@ public class TrainingApiTests
     [InlineData("""{"learningRate": "fast"}""", "learningRate", "number from")]
     [InlineData("""{"latentDim": 1}""", "latentDim", "from 2 to 512")]
     [InlineData("""{"beta": -0.5}""", "beta", "from 0 to 1000")]
-    [InlineData("""{"likelihood": "poisson"}""", "likelihood", "'gaussian' or 'bernoulli'")]
+    [InlineData("""{"likelihood": "poisson"}""", "likelihood", "'gaussian', 'bernoulli' or 'calibrated'")]
     [InlineData("""{"dataset": "cifar"}""", "dataset", "tiny")]
     [InlineData("""{"seed": -1}""", "seed", "non-negative")]
     [InlineData("""{"precision": "fp16"}""", "precision", "'fp32' or 'bf16'")]

@@ -68,4 +68,36 @@ public class VaeLossTests
 
         Assert.Equal(expected / 2, parts.Reconstruction.item<float>(), 4);
     }
+
+    [Fact]
+    public void Calibrated_loss_is_the_gaussian_negative_log_likelihood_at_the_batchs_mean_squared_error()
+    {
+        // By hand: σ² = Σ(x − x̂)² / (images · pixels); −log p = Σ(x − x̂)²/(2σ²) + (d/2)·ln(2πσ²) per image.
+        var squared = new double[2];
+        for (var i = 0; i < Pixels.Length; i++)
+        {
+            squared[i / 4] += Math.Pow(Sigmoid(Logits[i]) - Pixels[i], 2);
+        }
+
+        var variance = (squared[0] + squared[1]) / 8;
+        var expected = squared.Select(s => (s / (2 * variance)) + (2 * Math.Log(2 * Math.PI * variance))).Average();
+
+        using var parts = Compute(Likelihood.Calibrated);
+
+        Assert.Equal(expected, parts.Reconstruction.item<float>(), 4);
+        // At the optimal σ², the squared-error part is exactly half a nat per pixel.
+        Assert.Equal(2.0, squared.Select(s => s / (2 * variance)).Average(), 9);
+    }
+
+    [Fact]
+    public void Calibrated_variance_has_a_floor_so_a_perfect_reconstruction_is_finite()
+    {
+        using var squared = tensor(new[] { 0f, 0f });
+
+        using var nll = VaeLoss.CalibratedNegativeLogLikelihood(squared, 784);
+
+        var values = nll.data<float>().ToArray();
+        Assert.All(values, v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(392 * Math.Log(2 * Math.PI * VaeLoss.MinimumCalibratedVariance), values[0], 2);
+    }
 }
