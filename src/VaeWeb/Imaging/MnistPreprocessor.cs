@@ -1,4 +1,7 @@
-using SkiaSharp;
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Processing;
+using VaeWeb.Configuration;
 
 namespace VaeWeb.Imaging;
 
@@ -21,7 +24,11 @@ public static class MnistPreprocessor
     public const int Side = 28;
     public const int Box = 20;
 
-    /// <summary>Large photos are decoded at a reduced scale when the codec can (JPEG: 1/2, 1/4, 1/8); the digit ends up 20 pixels tall anyway.</summary>
+    /// <summary>
+    /// Large JPEG photos are reduced to at most about this side before the digit is looked for; the
+    /// digit ends up 20 pixels tall anyway. The steps are the ones JPEG decoders scale by (n/8), as
+    /// the service's earlier decoder did, so the same photo keeps giving the same digit.
+    /// </summary>
     private const int DecodeSide = 1024;
 
     /// <summary>Ink below this (after background removal) does not count towards the bounding box: sensor noise, paper texture.</summary>
@@ -30,51 +37,49 @@ public static class MnistPreprocessor
     /// <summary>The least contrast between the background and the darkest or lightest stroke for an image to hold a digit at all.</summary>
     private const float MinimumContrast = 0.1f;
 
-    /// <summary>Decodes a PNG or JPEG (any format SkiaSharp reads) after checking its size in pixels from the header.</summary>
-    public static float[] FromEncoded(byte[] encoded, long maxPixels, string field)
+    /// <summary>Decodes a PNG or JPEG within <paramref name="limits"/> (see <see cref="UploadDecoder"/>) and makes it MNIST-like.</summary>
+    public static float[] FromEncoded(byte[] encoded, LimitsOptions limits, string field, CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(encoded, writable: false);
-        using var codec = SKCodec.Create(stream, out var opened);
-        if (codec is null)
+        using var upload = UploadDecoder.Decode(encoded, limits, field, cancellationToken);
+        var image = upload.Pixels;
+        if (upload.Format == "JPEG" && Math.Max(image.Width, image.Height) > DecodeSide)
         {
-            throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} is not a readable image ({opened}); send a PNG or JPEG.");
+            Reduce(image, field);
         }
 
-        // The header alone says how large the image claims to be: refuse before allocating for it.
-        var info = codec.Info;
-        var pixels = (long)info.Width * info.Height;
-        if (info.Width <= 0 || info.Height <= 0 || pixels > maxPixels)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (image.DangerousTryGetSinglePixelMemory(out var pixels))
         {
-            throw new ImageInputException(
-                StatusCodes.Status413PayloadTooLarge, field,
-                $"{field} is {info.Width}×{info.Height} pixels; at most {maxPixels:N0} pixels are allowed.");
+            return FromRgba(MemoryMarshal.AsBytes(pixels.Span), image.Width, image.Height, field);
         }
 
-        var scale = Math.Min(1f, DecodeSide / (float)Math.Max(info.Width, info.Height));
-        var size = scale < 1f ? codec.GetScaledDimensions(scale) : new SKSizeI(info.Width, info.Height);
-        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(target);
-        var decoded = codec.GetPixels(target, bitmap.GetPixels());
-        if (decoded == SKCodecResult.InvalidScale)
-        {
-            target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            using var full = new SKBitmap(target);
-            decoded = codec.GetPixels(target, full.GetPixels());
-            Check(decoded, field);
-            return FromRgba(full.GetPixelSpan(), target.Width, target.Height, field);
-        }
-
-        Check(decoded, field);
-        return FromRgba(bitmap.GetPixelSpan(), target.Width, target.Height, field);
+        var copy = new byte[image.Width * image.Height * 4];
+        image.CopyPixelDataTo(copy);
+        return FromRgba(copy, image.Width, image.Height, field);
     }
 
-    private static void Check(SKCodecResult result, string field)
+    /// <summary>
+    /// Scales a large photo by the n/8 nearest to <see cref="DecodeSide"/> over its longer side,
+    /// sizes rounded up, as a JPEG decoder scaling while it decodes would. Halving and quartering
+    /// that way average 8×8 blocks down, which a box filter matches; the other eighths keep the
+    /// lower frequencies of each block, which a Lanczos filter comes closest to.
+    /// </summary>
+    private static void Reduce(Image image, string field)
     {
-        if (result != SKCodecResult.Success)
+        var eighths = Math.Clamp((int)Math.Round(DecodeSide * 8.0 / Math.Max(image.Width, image.Height)), 1, 7);
+        var size = new Size(ScaledSide(image.Width, eighths), ScaledSide(image.Height, eighths));
+        var sampler = eighths is 1 or 2 or 4 ? KnownResamplers.Box : KnownResamplers.Lanczos3;
+        try
         {
-            throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} could not be decoded ({result}); send a complete PNG or JPEG.");
+            image.Mutate(c => c.Resize(new ResizeOptions { Size = size, Mode = ResizeMode.Stretch, Sampler = sampler }));
+        }
+        catch (Exception e) when (UploadDecoder.OverBudget(e) is { } memory)
+        {
+            throw new ImageInputException(StatusCodes.Status413PayloadTooLarge, field, $"{field} cannot be reduced within the memory allowed for one upload: {memory.Message}");
         }
     }
+
+    private static int ScaledSide(int side, int eighths) => (int)((((long)side * eighths) + 7) / 8);
 
     /// <summary>Ink in [0, 1] per pixel from RGBA: alpha when the image is drawn on transparency, else luminance with dark-on-light inverted.</summary>
     internal static float[] FromRgba(ReadOnlySpan<byte> rgba, int width, int height, string field)
@@ -163,28 +168,8 @@ public static class MnistPreprocessor
         var factor = (double)Box / Math.Max(boxWidth, boxHeight);
         var scaledWidth = Math.Clamp((int)Math.Round(boxWidth * factor), 1, Box);
         var scaledHeight = Math.Clamp((int)Math.Round(boxHeight * factor), 1, Box);
-        var scaled = Resize(crop, boxWidth, boxHeight, scaledWidth, scaledHeight);
+        var scaled = DigitResampler.Resize(crop, boxWidth, boxHeight, scaledWidth, scaledHeight);
         return Centre(scaled, scaledWidth, scaledHeight);
-    }
-
-    /// <summary>Anti-aliased resampling with Skia (mipmaps for large reductions, so thin strokes survive as grey rather than vanish).</summary>
-    private static float[] Resize(byte[] source, int width, int height, int newWidth, int newHeight)
-    {
-        var sourceInfo = new SKImageInfo(width, height, SKColorType.Alpha8, SKAlphaType.Premul);
-        using var sourceImage = SKImage.FromPixelCopy(sourceInfo, source, width);
-        var targetInfo = new SKImageInfo(newWidth, newHeight, SKColorType.Alpha8, SKAlphaType.Premul);
-        using var target = new SKBitmap(targetInfo);
-        using (var canvas = new SKCanvas(target))
-        {
-            var sampling = newWidth < width || newHeight < height
-                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-                : new SKSamplingOptions(SKCubicResampler.Mitchell);
-            canvas.Clear(SKColors.Transparent);
-            canvas.DrawImage(sourceImage, new SKRect(0, 0, newWidth, newHeight), sampling);
-        }
-
-        var pixels = target.GetPixelSpan().ToArray();
-        return Array.ConvertAll(pixels, b => b / 255f);
     }
 
     /// <summary>Places the scaled digit in 28×28 so that its centre of mass falls on the field's centre (to the nearest pixel).</summary>
