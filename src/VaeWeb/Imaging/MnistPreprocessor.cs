@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Processing;
 using VaeWeb.Configuration;
 
@@ -50,12 +51,12 @@ public static class MnistPreprocessor
         cancellationToken.ThrowIfCancellationRequested();
         if (image.DangerousTryGetSinglePixelMemory(out var pixels))
         {
-            return FromRgba(MemoryMarshal.AsBytes(pixels.Span), image.Width, image.Height, field);
+            return FromRgba(MemoryMarshal.AsBytes(pixels.Span), image.Width, image.Height, field, upload.Budget);
         }
 
         var copy = new byte[image.Width * image.Height * 4];
         image.CopyPixelDataTo(copy);
-        return FromRgba(copy, image.Width, image.Height, field);
+        return FromRgba(copy, image.Width, image.Height, field, upload.Budget);
     }
 
     /// <summary>
@@ -81,58 +82,71 @@ public static class MnistPreprocessor
 
     private static int ScaledSide(int side, int eighths) => (int)((((long)side * eighths) + 7) / 8);
 
-    /// <summary>Ink in [0, 1] per pixel from RGBA: alpha when the image is drawn on transparency, else luminance with dark-on-light inverted.</summary>
-    internal static float[] FromRgba(ReadOnlySpan<byte> rgba, int width, int height, string field)
+    /// <summary>
+    /// Ink in [0, 1] per pixel from RGBA: alpha when the image is drawn on transparency, else
+    /// luminance with dark-on-light inverted; then stretched so the background is 0 and the
+    /// strongest stroke 1. The ink map (4 bytes a pixel) comes from <paramref name="allocator"/>,
+    /// an upload's <see cref="DecodeBudget"/>, so it counts against the same limit as the pixels.
+    /// </summary>
+    internal static float[] FromRgba(ReadOnlySpan<byte> rgba, int width, int height, string field, MemoryAllocator? allocator = null)
     {
         var count = width * height;
-        var ink = new float[count];
+        using var buffer = (allocator ?? MemoryAllocator.Default).Allocate<float>(count);
+        var ink = buffer.Memory.Span;
         var transparent = 0;
+        float lowest = float.MaxValue, highest = float.MinValue;
         for (var i = 0; i < count; i++)
         {
-            if (rgba[(i * 4) + 3] < 128)
-            {
-                transparent++;
-            }
+            var p = i * 4;
+            var v = ((0.299f * rgba[p]) + (0.587f * rgba[p + 1]) + (0.114f * rgba[p + 2])) / 255f;
+            ink[i] = v;
+            lowest = Math.Min(lowest, v);
+            highest = Math.Max(highest, v);
+            transparent += rgba[p + 3] < 128 ? 1 : 0;
         }
 
         // A stroke drawn on a transparent canvas (a browser's, say) is its alpha, whatever its colour.
         var useAlpha = transparent >= count / 100 + 1;
-        for (var i = 0; i < count; i++)
+        if (useAlpha)
         {
-            var p = i * 4;
-            ink[i] = useAlpha
-                ? rgba[p + 3] / 255f
-                : ((0.299f * rgba[p]) + (0.587f * rgba[p + 1]) + (0.114f * rgba[p + 2])) / 255f;
+            (lowest, highest) = (float.MaxValue, float.MinValue);
+            for (var i = 0; i < count; i++)
+            {
+                var v = rgba[(i * 4) + 3] / 255f;
+                ink[i] = v;
+                lowest = Math.Min(lowest, v);
+                highest = Math.Max(highest, v);
+            }
         }
 
         var background = BorderMean(ink, width, height);
-        if (!useAlpha && background > 0.5f)
-        {
-            // Dark ink on light paper: MNIST digits are light on dark.
-            for (var i = 0; i < count; i++)
-            {
-                ink[i] = 1f - ink[i];
-            }
 
+        // Dark ink on light paper: MNIST digits are light on dark.
+        var invert = !useAlpha && background > 0.5f;
+        var peak = highest;
+        if (invert)
+        {
             background = 1f - background;
+            peak = 1f - lowest;
         }
 
-        var peak = ink.Max();
         if (peak - background < MinimumContrast)
         {
             throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} holds no digit: the image is blank (no stroke stands out from the background).");
         }
 
+        var range = peak - background;
         for (var i = 0; i < count; i++)
         {
-            ink[i] = Math.Clamp((ink[i] - background) / (peak - background), 0f, 1f);
+            var v = invert ? 1f - ink[i] : ink[i];
+            ink[i] = Math.Clamp((v - background) / range, 0f, 1f);
         }
 
         return FromInk(ink, width, height, field);
     }
 
     /// <summary>The MNIST geometry on an ink map (light on dark, background 0): crop, fit 20×20, centre the mass in 28×28.</summary>
-    public static float[] FromInk(float[] ink, int width, int height, string field = "image")
+    public static float[] FromInk(ReadOnlySpan<float> ink, int width, int height, string field = "image")
     {
         int left = width, top = height, right = -1, bottom = -1;
         for (var y = 0; y < height; y++)
@@ -204,24 +218,38 @@ public static class MnistPreprocessor
         return field;
     }
 
-    private static float BorderMean(float[] values, int width, int height)
+    /// <summary>The mean of a frame a twentieth of the shorter side wide: the paper around a centred digit.</summary>
+    private static float BorderMean(ReadOnlySpan<float> values, int width, int height)
     {
-        // A frame a twentieth of the shorter side wide: the paper around a centred digit.
         var band = Math.Max(1, Math.Min(width, height) / 20);
         double sum = 0;
-        var count = 0;
+        long count = 0;
         for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < width; x++)
+            var row = values.Slice(y * width, width);
+            if (y < band || y >= height - band)
             {
-                if (x < band || y < band || x >= width - band || y >= height - band)
-                {
-                    sum += values[(y * width) + x];
-                    count++;
-                }
+                sum = Add(sum, row);
+                count += width;
+            }
+            else
+            {
+                var right = row[Math.Max(band, width - band)..];
+                sum = Add(Add(sum, row[..band]), right);
+                count += band + right.Length;
             }
         }
 
         return (float)(sum / count);
+    }
+
+    private static double Add(double sum, ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return sum;
     }
 }

@@ -9,8 +9,8 @@ using VaeWeb.Configuration;
 
 namespace VaeWeb.Imaging;
 
-/// <summary>An upload decoded to RGBA; <see cref="Format"/> is "PNG" or "JPEG".</summary>
-public sealed record DecodedUpload(Image<Rgba32> Pixels, string Format) : IDisposable
+/// <summary>An upload decoded to RGBA; <see cref="Format"/> is "PNG" or "JPEG"; further work on it allocates from <see cref="Budget"/>.</summary>
+public sealed record DecodedUpload(Image<Rgba32> Pixels, string Format, DecodeBudget Budget) : IDisposable
 {
     public void Dispose() => Pixels.Dispose();
 }
@@ -62,7 +62,7 @@ public static class UploadDecoder
         using var stream = new CancellableReadStream(encoded, cancellationToken);
         try
         {
-            return new DecodedUpload(decoder.Decode<Rgba32>(configuration, stream, cancellationToken), format.Name);
+            return new DecodedUpload(decoder.Decode<Rgba32>(configuration, stream, cancellationToken), format.Name, budget);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
