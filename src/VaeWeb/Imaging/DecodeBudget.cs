@@ -18,6 +18,9 @@ public sealed class DecodeBudget(MemoryAllocator pool, long maxBytes) : MemoryAl
 
     public long MaxBytes { get; } = maxBytes;
 
+    /// <summary>The bytes held now.</summary>
+    public long LiveBytes => Interlocked.Read(ref live);
+
     /// <summary>The most bytes held at once so far.</summary>
     public long PeakBytes => Interlocked.Read(ref peak);
 

@@ -28,7 +28,14 @@ public static class UploadDecoder
 {
     public const string AcceptedTypes = "PNG (image/png) or JPEG (image/jpeg)";
 
-    private static readonly ImageConfiguration Decoders = new(new PngConfigurationModule(), new JpegConfigurationModule());
+    /// <summary>
+    /// PNG and JPEG only. Reads of 1 KB rather than 8 KB: the request's cancellation is checked on
+    /// every read, and a few kilobytes of a decompression bomb can hold seconds of work.
+    /// </summary>
+    private static readonly ImageConfiguration Decoders = new(new PngConfigurationModule(), new JpegConfigurationModule())
+    {
+        StreamProcessingBufferSize = 1024,
+    };
 
     /// <summary>
     /// Buffers shared by every upload's budget. A small pool: uploads are rare next to inference, and
