@@ -90,6 +90,7 @@ public static class CraftedFiles
         Jpeg("baseline grey, hand-written", GreyJpeg.Write(Grey(png), 64, 64, progressive: false), Ok);
         Jpeg("luminance only", Encode(png, new JpegEncoder { ColorType = JpegColorType.Luminance }), Ok);
         Jpeg("colour 4:2:0", Encode(png, new JpegEncoder { ColorType = JpegColorType.YCbCrRatio420 }), Ok);
+        Jpeg("a 1024×1024 photo", DigitImages.SevenPhoto(1024), Ok);
 
         Other("GIF labelled image/png", Encode(png, new GifEncoder()), Unsupported);
         Other("TIFF labelled image/png", Encode(png, new TiffEncoder()), Unsupported);

@@ -35,6 +35,32 @@ public static class DigitImages
         return Strokes(side, side, Paper, Ink, side / 14f, [(30 * s, 40 * s, 110 * s, 40 * s), (110 * s, 40 * s, 60 * s, 160 * s)]);
     }
 
+    /// <summary>
+    /// A phone photo of the "7": uneven light across the paper, sensor noise (seeded, so the same
+    /// bytes every time), JPEG at quality 90.
+    /// </summary>
+    public static byte[] SevenPhoto(int side = 1024)
+    {
+        using var image = SevenImage(side);
+        var random = new Random(side);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    var light = 0.8f + (0.2f * (x + y) / (2f * side)) + ((float)random.NextDouble() * 0.06f) - 0.03f;
+                    var p = row[x];
+                    row[x] = new Rgba32(Light(p.R, light), Light(p.G, light), Light(p.B, light), 255);
+                }
+            }
+        });
+        return Encode(image, new JpegEncoder { Quality = 90 });
+    }
+
+    private static byte Light(byte value, float light) => (byte)Math.Clamp(MathF.Round(value * light), 0, 255);
+
     /// <summary>A "1" in white on a transparent canvas, as a browser's drawing canvas might send it.</summary>
     public static byte[] OneOnTransparency(int side = 280)
     {
