@@ -63,6 +63,7 @@ public static class CraftedFiles
         Png("zlib bomb past the pixel limit (10000×10000)", Bomb(10_000, 10_000), TooLarge);
         Png("zlib bomb within the pixel limit (4000×4000 of black)", Bomb(4000, 4000), Bad);
         Png("image data inflating far past its rows", DigitImages.Png(64, 64, 8, 0, DigitImages.ZlibOf(new byte[16 * 1024 * 1024])), Bad);
+        Png("compressed text chunk inflating to 64 MB", WithChunkBeforeData(png, "zTXt", [.. "Comment"u8, 0, 0, .. DigitImages.ZlibOf(Enumerable.Repeat((byte)'a', 64 * 1024 * 1024).ToArray())]), Ok);
         Png("unknown colour type", DigitImages.Png(64, 64, 8, 5, DigitImages.ZlibOf(new byte[65 * 64])), Bad);
         Png("bit depth 7", DigitImages.Png(64, 64, 7, 0, DigitImages.ZlibOf(new byte[65 * 64])), Bad);
         Png("16-bit grey", Encode(png, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit16 }), Ok);
@@ -145,6 +146,16 @@ public static class CraftedFiles
         }
 
         throw new InvalidOperationException($"no {type} chunk");
+    }
+
+    private static byte[] WithChunkBeforeData(byte[] png, string type, byte[] data)
+    {
+        var at = ChunkOffset(png, "IDAT");
+        using var output = new MemoryStream();
+        output.Write(png, 0, at);
+        DigitImages.Chunk(output, type, data);
+        output.Write(png, at, png.Length - at);
+        return output.ToArray();
     }
 
     private static byte[] Flip(byte[] data, int at)
