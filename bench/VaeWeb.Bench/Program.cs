@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 // Usage: VaeWeb.Bench [--runs N] [--threads T] [--scaling-runs N] [--no-scaling] [--only training,inference,scaling]
 //                     [--fashion DIR] [--out results.md] | --profile
-//        VaeWeb.Bench --upload-latency --url U [--requests N] | --upload-soak --url U --pid P [--uploads N] [--concurrency C]
+//        VaeWeb.Bench --upload-latency --url U[,U2…] [--requests N] | --upload-soak --url U --pid P [--uploads N] [--concurrency C]
 var runs = IntArg("--runs", 5);
 var threads = IntArg("--threads", 2);
 var scalingRuns = IntArg("--scaling-runs", runs);
@@ -25,7 +25,7 @@ VaeWeb.Vae.TorchRuntime.KeepTensorMemoryInHeap();
 // Against a running service (bench/uploads.sh): no LibTorch in this process.
 if (args.Contains("--upload-latency"))
 {
-    return await UploadBench.LatencyAsync(new Uri(StringArg("--url")!), IntArg("--requests", 200));
+    return await UploadBench.LatencyAsync([.. StringArg("--url")!.Split(',').Select(u => new Uri(u))], IntArg("--requests", 200));
 }
 
 if (args.Contains("--upload-soak"))

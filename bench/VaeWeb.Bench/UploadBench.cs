@@ -14,43 +14,66 @@ namespace VaeWeb.Bench;
 /// </summary>
 public static class UploadBench
 {
-    /// <summary>Median and 90th percentile of sequential /encode requests for a 28×28 PNG and a 1024×1024 JPEG photo of a digit.</summary>
-    public static async Task<int> LatencyAsync(Uri service, int requests)
+    /// <summary>
+    /// Median and 90th percentile of sequential /encode requests for a 28×28 PNG and a 1024×1024
+    /// JPEG photo of a digit; with several services, each request goes to each in turn.
+    /// </summary>
+    public static async Task<int> LatencyAsync(IReadOnlyList<Uri> services, int requests)
     {
-        using var client = new HttpClient { BaseAddress = service, Timeout = TimeSpan.FromSeconds(30) };
+        var clients = services.Select(u => new HttpClient { BaseAddress = u, Timeout = TimeSpan.FromSeconds(30) }).ToArray();
         var dataDir = Path.Combine(AppContext.BaseDirectory, "data", "mnist");
-        var digit = DigitDataset.LoadSplit(dataDir, DigitDataset.TestImages, DigitDataset.TestLabels);
-        using var small = Image.LoadPixelData<L8>(digit.Pixels(0).Select(v => (byte)MathF.Round(v * 255)).ToArray(), 28, 28);
-        digit.Dispose();
+        byte[] small;
+        using (var digits = DigitDataset.LoadSplit(dataDir, DigitDataset.TestImages, DigitDataset.TestLabels))
+        using (var image = Image.LoadPixelData<L8>(digits.Pixels(0).Select(v => (byte)MathF.Round(v * 255)).ToArray(), 28, 28))
+        {
+            small = DigitImages.Encode(image, ImageKind.Png);
+        }
+
         var files = new (string Name, string Type, byte[] Body)[]
         {
-            ("28×28 PNG (a test digit)", "image/png", DigitImages.Encode(small, ImageKind.Png)),
+            ("28×28 PNG (a test digit)", "image/png", small),
             ("1024×1024 JPEG photo of a digit", "image/jpeg", DigitImages.SevenPhoto(1024)),
         };
-        foreach (var (name, type, body) in files)
+        try
         {
-            var times = new List<double>();
-            for (var i = 0; i < requests + 10; i++)
+            foreach (var (name, type, body) in files)
             {
-                var clock = Stopwatch.StartNew();
-                using var response = await client.PostAsync("/encode", Content(body, type));
-                await response.Content.ReadAsByteArrayAsync();
-                clock.Stop();
-                if (!response.IsSuccessStatusCode)
+                var times = clients.Select(_ => new List<double>()).ToArray();
+                for (var i = 0; i < requests + 10; i++)
                 {
-                    Console.Error.WriteLine($"{name}: HTTP {(int)response.StatusCode}");
-                    return 1;
+                    for (var c = 0; c < clients.Length; c++)
+                    {
+                        var clock = Stopwatch.StartNew();
+                        using var response = await clients[c].PostAsync("/encode", Content(body, type));
+                        await response.Content.ReadAsByteArrayAsync();
+                        clock.Stop();
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            Console.Error.WriteLine($"{services[c]} {name}: HTTP {(int)response.StatusCode}");
+                            return 1;
+                        }
+
+                        if (i >= 10)
+                        {
+                            times[c].Add(clock.Elapsed.TotalMilliseconds);
+                        }
+                    }
                 }
 
-                if (i >= 10)
+                for (var c = 0; c < clients.Length; c++)
                 {
-                    times.Add(clock.Elapsed.TotalMilliseconds);
+                    var t = times[c].Order().ToArray();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"RESULT build {c}: /encode {name}, {body.Length:N0} bytes: median {t[t.Length / 2]:0.00} ms, p90 {t[(int)(t.Length * 0.9)]:0.00} ms, min {t[0]:0.00} ms ({requests} requests)"));
                 }
             }
-
-            times.Sort();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT /encode {name}, {body.Length:N0} bytes: median {times[times.Count / 2]:0.00} ms, p90 {times[(int)(times.Count * 0.9)]:0.00} ms, min {times[0]:0.00} ms ({requests} requests)"));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
         }
 
         return 0;
@@ -72,6 +95,7 @@ public static class UploadBench
         var slowest = (Name: "", Ms: 0.0);
         var gate = new object();
         var checkpoints = new List<string>();
+        var serverErrors = new SortedSet<string>(StringComparer.Ordinal);
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int n;
@@ -85,6 +109,11 @@ public static class UploadBench
                 lock (gate)
                 {
                     statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
+                    if ((int)response.StatusCode >= 500)
+                    {
+                        serverErrors.Add(upload.Name);
+                    }
+
                     if (ms > slowest.Ms)
                     {
                         slowest = (upload.Name, ms);
@@ -104,6 +133,11 @@ public static class UploadBench
         Console.WriteLine($"RESULT rss_after_10s_idle_mb={Rss(pid)}");
         Console.WriteLine($"RESULT statuses {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT slowest {slowest.Ms:0} ms ({slowest.Name})"));
+        if (serverErrors.Count > 0)
+        {
+            Console.WriteLine($"RESULT 5xx for: {string.Join("; ", serverErrors)}");
+        }
+
         return statuses.Keys.Any(s => s >= 500) ? 1 : 0;
     }
 
