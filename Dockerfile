@@ -10,12 +10,14 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY src/VaeWeb.Vae/VaeWeb.Vae.csproj src/VaeWeb.Vae/
 COPY src/VaeWeb/VaeWeb.csproj src/VaeWeb/
-RUN dotnet restore src/VaeWeb/VaeWeb.csproj
+# For linux-x64 only (LibTorch's CPU package is x64): the output then carries Linux natives alone, not the
+# Windows and macOS ones that TorchSharp and its dependencies bring (about 600 MB, none usable here).
+RUN dotnet restore src/VaeWeb/VaeWeb.csproj -r linux-x64
 COPY src/ src/
 COPY wwwroot/ wwwroot/
 COPY data/ data/
 COPY appsettings*.json ./
-RUN dotnet publish src/VaeWeb/VaeWeb.csproj -c Release -o /app --no-restore
+RUN dotnet publish src/VaeWeb/VaeWeb.csproj -c Release -r linux-x64 --self-contained false -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS final
 WORKDIR /app

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 // Usage: VaeWeb.Bench [--runs N] [--threads T] [--scaling-runs N] [--no-scaling] [--only training,inference,scaling]
 //                     [--fashion DIR] [--out results.md] | --profile
+//        VaeWeb.Bench --upload-latency --url U[,U2…] [--requests N] | --upload-soak --url U --pid P [--uploads N] [--concurrency C]
 var runs = IntArg("--runs", 5);
 var threads = IntArg("--threads", 2);
 var scalingRuns = IntArg("--scaling-runs", runs);
@@ -20,6 +21,17 @@ var fashionPath = StringArg("--fashion") ?? ScalingBench.FashionPath;
 // Before the first tensor operation: the service's OpenMP wait policy (passive unless the environment says otherwise).
 var waitPolicy = VaeWeb.Vae.TorchRuntime.ConfigureOpenMpWaits();
 VaeWeb.Vae.TorchRuntime.KeepTensorMemoryInHeap();
+
+// Against a running service (bench/uploads.sh): no LibTorch in this process.
+if (args.Contains("--upload-latency"))
+{
+    return await UploadBench.LatencyAsync([.. StringArg("--url")!.Split(',').Select(u => new Uri(u))], IntArg("--requests", 200));
+}
+
+if (args.Contains("--upload-soak"))
+{
+    return await UploadBench.SoakAsync(new Uri(StringArg("--url")!), IntArg("--pid", 0), IntArg("--uploads", 2000), IntArg("--concurrency", 4));
+}
 
 if (args.Contains("--cpu-kind"))
 {

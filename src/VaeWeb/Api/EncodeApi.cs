@@ -56,7 +56,7 @@ public static class EncodeApi
             var json = body is RequestBody.Json j ? JsonInput.RequireObject(j.Root, JsonFields) : (System.Text.Json.JsonElement?)null;
             var wantsSample = json is { } o ? JsonInput.Bool(JsonInput.Field(o, "sample"), "sample") : QueryBool(sample, "sample");
             var seedValue = (json is { } o2 ? JsonInput.Seed(JsonInput.Field(o2, "seed")) : QuerySeed(seed)) ?? Random.Shared.NextInt64(0, long.MaxValue);
-            var inputs = RequestBodies.Images(body, json, limits);
+            var inputs = RequestBodies.Images(body, json, limits, cancellationToken);
 
             using var lease = models.TryAcquire();
             if (lease is null)

@@ -56,7 +56,7 @@ public static class ReconstructApi
 
             var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);
             var json = body is RequestBody.Json j ? JsonInput.RequireObject(j.Root, "pixels", "images") : (System.Text.Json.JsonElement?)null;
-            var inputs = RequestBodies.Images(body, json, limits);
+            var inputs = RequestBodies.Images(body, json, limits, cancellationToken);
 
             using var lease = models.TryAcquire();
             if (lease is null)

@@ -65,25 +65,7 @@ public static class RequestBodies
 
         if (request.HasFormContentType)
         {
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max, BufferBodyLengthLimit = max }, cancellationToken);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new BadInputException(StatusCodes.Status413PayloadTooLarge, "file", $"The form is too large or malformed ({e.Message}); at most {max:N0} bytes are allowed.");
-            }
-
-            var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null)
-                ?? throw BadInputException.Invalid("file", "A multipart request must carry a PNG or JPEG file in the form field 'file'.");
-            if (file.Length > max)
-            {
-                throw TooLarge("file", file.Length, max);
-            }
-
-            await using var stream = file.OpenReadStream();
-            return new RequestBody.Image(await ReadCappedAsync(stream, max, "file", cancellationToken), "file");
+            return await ReadFormFileAsync(request, max, cancellationToken);
         }
 
         if (contentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
@@ -95,15 +77,39 @@ public static class RequestBodies
     }
 
     /// <summary>
+    /// The file of a form. The body is read (and held to <paramref name="max"/>) before it is
+    /// parsed, so a form that fails to parse was malformed, not too large: 400, not 413.
+    /// </summary>
+    private static async Task<RequestBody.Image> ReadFormFileAsync(HttpRequest request, long max, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadCappedAsync(request.Body, max, "file", cancellationToken);
+        request.Body = new MemoryStream(bytes, writable: false);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max, BufferBodyLengthLimit = max }, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw BadInputException.Invalid("file", $"The form is malformed ({e.Message.Trim()}); send multipart/form-data with a PNG or JPEG in the field 'file'.");
+        }
+
+        var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null)
+            ?? throw BadInputException.Invalid("file", "A multipart request must carry a PNG or JPEG file in the form field 'file'.");
+        await using var stream = file.OpenReadStream();
+        return new RequestBody.Image(await ReadCappedAsync(stream, max, "file", cancellationToken), "file");
+    }
+
+    /// <summary>
     /// The images of a body: an upload (made MNIST-like) or JSON <c>pixels</c> (one image) or
     /// <c>images</c> (a batch of up to <paramref name="maxItems"/>).
     /// </summary>
-    public static ImageInputs Images(RequestBody body, JsonElement? json, VaeOptions options)
+    public static ImageInputs Images(RequestBody body, JsonElement? json, VaeOptions options, CancellationToken cancellationToken)
     {
         switch (body)
         {
             case RequestBody.Image image:
-                return new ImageInputs([Preprocess(image, options)], Uploaded: true);
+                return new ImageInputs([Preprocess(image, options, cancellationToken)], Uploaded: true);
             case RequestBody.Json when json is { } obj:
                 var pixels = JsonInput.Field(obj, "pixels");
                 var images = JsonInput.Field(obj, "images");
@@ -128,7 +134,7 @@ public static class RequestBodies
         }
     }
 
-    public static float[] Preprocess(RequestBody.Image image, VaeOptions options)
+    public static float[] Preprocess(RequestBody.Image image, VaeOptions options, CancellationToken cancellationToken)
     {
         if (image.Bytes.Length == 0)
         {
@@ -137,7 +143,7 @@ public static class RequestBodies
 
         try
         {
-            return MnistPreprocessor.FromEncoded(image.Bytes, options.Limits.MaxUploadPixels, image.Field);
+            return MnistPreprocessor.FromEncoded(image.Bytes, options.Limits, image.Field, cancellationToken);
         }
         catch (ImageInputException e)
         {
@@ -149,15 +155,28 @@ public static class RequestBodies
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > max)
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw TooLarge(field, null, max);
-            }
+                if (buffer.Length + read > max)
+                {
+                    throw TooLarge(field, null, max);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without a declared length that ran past the server's limit for this endpoint.
+            throw TooLarge(field, null, max);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The client stopped sending before the length it declared.
+            throw BadInputException.Invalid(field, $"The body is incomplete ({e.Message.Trim()}).");
         }
 
         return buffer.ToArray();

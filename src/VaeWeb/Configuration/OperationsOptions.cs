@@ -38,6 +38,14 @@ public sealed class LimitsOptions
     [Range(784, 100_000_000)]
     public long MaxUploadPixels { get; set; } = 4096L * 4096;
 
+    /// <summary>
+    /// Memory one upload's decoding may hold at once (pixels, decoder buffers, resizing); beyond it
+    /// the upload is refused with 413. The default covers a progressive colour JPEG of
+    /// <see cref="MaxUploadPixels"/> pixels.
+    /// </summary>
+    [Range(1024 * 1024, 4L * 1024 * 1024 * 1024)]
+    public long MaxDecodeBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Kestrel's limit for any request body (JSON latent batches can be larger than an image upload).</summary>
     [Range(1024, 256L * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 8L * 1024 * 1024;

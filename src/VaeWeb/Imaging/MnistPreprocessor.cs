@@ -1,4 +1,8 @@
-using SkiaSharp;
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Processing;
+using VaeWeb.Configuration;
 
 namespace VaeWeb.Imaging;
 
@@ -21,7 +25,11 @@ public static class MnistPreprocessor
     public const int Side = 28;
     public const int Box = 20;
 
-    /// <summary>Large photos are decoded at a reduced scale when the codec can (JPEG: 1/2, 1/4, 1/8); the digit ends up 20 pixels tall anyway.</summary>
+    /// <summary>
+    /// Large JPEG photos are reduced to at most about this side before the digit is looked for; the
+    /// digit ends up 20 pixels tall anyway. The steps are the ones JPEG decoders scale by (n/8), as
+    /// the service's earlier decoder did, so the same photo keeps giving the same digit.
+    /// </summary>
     private const int DecodeSide = 1024;
 
     /// <summary>Ink below this (after background removal) does not count towards the bounding box: sensor noise, paper texture.</summary>
@@ -30,104 +38,115 @@ public static class MnistPreprocessor
     /// <summary>The least contrast between the background and the darkest or lightest stroke for an image to hold a digit at all.</summary>
     private const float MinimumContrast = 0.1f;
 
-    /// <summary>Decodes a PNG or JPEG (any format SkiaSharp reads) after checking its size in pixels from the header.</summary>
-    public static float[] FromEncoded(byte[] encoded, long maxPixels, string field)
+    /// <summary>Decodes a PNG or JPEG within <paramref name="limits"/> (see <see cref="UploadDecoder"/>) and makes it MNIST-like.</summary>
+    public static float[] FromEncoded(byte[] encoded, LimitsOptions limits, string field, CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(encoded, writable: false);
-        using var codec = SKCodec.Create(stream, out var opened);
-        if (codec is null)
+        using var upload = UploadDecoder.Decode(encoded, limits, field, cancellationToken);
+        var image = upload.Pixels;
+        if (upload.Format == "JPEG" && Math.Max(image.Width, image.Height) > DecodeSide)
         {
-            throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} is not a readable image ({opened}); send a PNG or JPEG.");
+            Reduce(image, field);
         }
 
-        // The header alone says how large the image claims to be: refuse before allocating for it.
-        var info = codec.Info;
-        var pixels = (long)info.Width * info.Height;
-        if (info.Width <= 0 || info.Height <= 0 || pixels > maxPixels)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (image.DangerousTryGetSinglePixelMemory(out var pixels))
         {
-            throw new ImageInputException(
-                StatusCodes.Status413PayloadTooLarge, field,
-                $"{field} is {info.Width}×{info.Height} pixels; at most {maxPixels:N0} pixels are allowed.");
+            return FromRgba(MemoryMarshal.AsBytes(pixels.Span), image.Width, image.Height, field, upload.Budget);
         }
 
-        var scale = Math.Min(1f, DecodeSide / (float)Math.Max(info.Width, info.Height));
-        var size = scale < 1f ? codec.GetScaledDimensions(scale) : new SKSizeI(info.Width, info.Height);
-        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(target);
-        var decoded = codec.GetPixels(target, bitmap.GetPixels());
-        if (decoded == SKCodecResult.InvalidScale)
-        {
-            target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            using var full = new SKBitmap(target);
-            decoded = codec.GetPixels(target, full.GetPixels());
-            Check(decoded, field);
-            return FromRgba(full.GetPixelSpan(), target.Width, target.Height, field);
-        }
-
-        Check(decoded, field);
-        return FromRgba(bitmap.GetPixelSpan(), target.Width, target.Height, field);
+        var copy = new byte[image.Width * image.Height * 4];
+        image.CopyPixelDataTo(copy);
+        return FromRgba(copy, image.Width, image.Height, field, upload.Budget);
     }
 
-    private static void Check(SKCodecResult result, string field)
+    /// <summary>
+    /// Scales a large photo by the n/8 nearest to <see cref="DecodeSide"/> over its longer side,
+    /// sizes rounded up, as a JPEG decoder scaling while it decodes would. Halving and quartering
+    /// that way average 8×8 blocks down, which a box filter matches; the other eighths keep the
+    /// lower frequencies of each block, which a Lanczos filter comes closest to.
+    /// </summary>
+    private static void Reduce(Image image, string field)
     {
-        if (result != SKCodecResult.Success)
+        var eighths = Math.Clamp((int)Math.Round(DecodeSide * 8.0 / Math.Max(image.Width, image.Height)), 1, 7);
+        var size = new Size(ScaledSide(image.Width, eighths), ScaledSide(image.Height, eighths));
+        var sampler = eighths is 1 or 2 or 4 ? KnownResamplers.Box : KnownResamplers.Lanczos3;
+        try
         {
-            throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} could not be decoded ({result}); send a complete PNG or JPEG.");
+            image.Mutate(c => c.Resize(new ResizeOptions { Size = size, Mode = ResizeMode.Stretch, Sampler = sampler }));
+        }
+        catch (Exception e) when (UploadDecoder.OverBudget(e) is { } memory)
+        {
+            throw new ImageInputException(StatusCodes.Status413PayloadTooLarge, field, $"{field} cannot be reduced within the memory allowed for one upload: {memory.Message}");
         }
     }
 
-    /// <summary>Ink in [0, 1] per pixel from RGBA: alpha when the image is drawn on transparency, else luminance with dark-on-light inverted.</summary>
-    internal static float[] FromRgba(ReadOnlySpan<byte> rgba, int width, int height, string field)
+    private static int ScaledSide(int side, int eighths) => (int)((((long)side * eighths) + 7) / 8);
+
+    /// <summary>
+    /// Ink in [0, 1] per pixel from RGBA: alpha when the image is drawn on transparency, else
+    /// luminance with dark-on-light inverted; then stretched so the background is 0 and the
+    /// strongest stroke 1. The ink map (4 bytes a pixel) comes from <paramref name="allocator"/>,
+    /// an upload's <see cref="DecodeBudget"/>, so it counts against the same limit as the pixels.
+    /// </summary>
+    internal static float[] FromRgba(ReadOnlySpan<byte> rgba, int width, int height, string field, MemoryAllocator? allocator = null)
     {
         var count = width * height;
-        var ink = new float[count];
+        using var buffer = (allocator ?? MemoryAllocator.Default).Allocate<float>(count);
+        var ink = buffer.Memory.Span;
         var transparent = 0;
+        float lowest = float.MaxValue, highest = float.MinValue;
         for (var i = 0; i < count; i++)
         {
-            if (rgba[(i * 4) + 3] < 128)
-            {
-                transparent++;
-            }
+            var p = i * 4;
+            var v = ((0.299f * rgba[p]) + (0.587f * rgba[p + 1]) + (0.114f * rgba[p + 2])) / 255f;
+            ink[i] = v;
+            lowest = Math.Min(lowest, v);
+            highest = Math.Max(highest, v);
+            transparent += rgba[p + 3] < 128 ? 1 : 0;
         }
 
         // A stroke drawn on a transparent canvas (a browser's, say) is its alpha, whatever its colour.
         var useAlpha = transparent >= count / 100 + 1;
-        for (var i = 0; i < count; i++)
+        if (useAlpha)
         {
-            var p = i * 4;
-            ink[i] = useAlpha
-                ? rgba[p + 3] / 255f
-                : ((0.299f * rgba[p]) + (0.587f * rgba[p + 1]) + (0.114f * rgba[p + 2])) / 255f;
+            (lowest, highest) = (float.MaxValue, float.MinValue);
+            for (var i = 0; i < count; i++)
+            {
+                var v = rgba[(i * 4) + 3] / 255f;
+                ink[i] = v;
+                lowest = Math.Min(lowest, v);
+                highest = Math.Max(highest, v);
+            }
         }
 
         var background = BorderMean(ink, width, height);
-        if (!useAlpha && background > 0.5f)
-        {
-            // Dark ink on light paper: MNIST digits are light on dark.
-            for (var i = 0; i < count; i++)
-            {
-                ink[i] = 1f - ink[i];
-            }
 
+        // Dark ink on light paper: MNIST digits are light on dark.
+        var invert = !useAlpha && background > 0.5f;
+        var peak = highest;
+        if (invert)
+        {
             background = 1f - background;
+            peak = 1f - lowest;
         }
 
-        var peak = ink.Max();
         if (peak - background < MinimumContrast)
         {
             throw new ImageInputException(StatusCodes.Status400BadRequest, field, $"{field} holds no digit: the image is blank (no stroke stands out from the background).");
         }
 
+        var range = peak - background;
         for (var i = 0; i < count; i++)
         {
-            ink[i] = Math.Clamp((ink[i] - background) / (peak - background), 0f, 1f);
+            var v = invert ? 1f - ink[i] : ink[i];
+            ink[i] = Math.Clamp((v - background) / range, 0f, 1f);
         }
 
         return FromInk(ink, width, height, field);
     }
 
     /// <summary>The MNIST geometry on an ink map (light on dark, background 0): crop, fit 20×20, centre the mass in 28×28.</summary>
-    public static float[] FromInk(float[] ink, int width, int height, string field = "image")
+    public static float[] FromInk(ReadOnlySpan<float> ink, int width, int height, string field = "image")
     {
         int left = width, top = height, right = -1, bottom = -1;
         for (var y = 0; y < height; y++)
@@ -163,28 +182,8 @@ public static class MnistPreprocessor
         var factor = (double)Box / Math.Max(boxWidth, boxHeight);
         var scaledWidth = Math.Clamp((int)Math.Round(boxWidth * factor), 1, Box);
         var scaledHeight = Math.Clamp((int)Math.Round(boxHeight * factor), 1, Box);
-        var scaled = Resize(crop, boxWidth, boxHeight, scaledWidth, scaledHeight);
+        var scaled = DigitResampler.Resize(crop, boxWidth, boxHeight, scaledWidth, scaledHeight);
         return Centre(scaled, scaledWidth, scaledHeight);
-    }
-
-    /// <summary>Anti-aliased resampling with Skia (mipmaps for large reductions, so thin strokes survive as grey rather than vanish).</summary>
-    private static float[] Resize(byte[] source, int width, int height, int newWidth, int newHeight)
-    {
-        var sourceInfo = new SKImageInfo(width, height, SKColorType.Alpha8, SKAlphaType.Premul);
-        using var sourceImage = SKImage.FromPixelCopy(sourceInfo, source, width);
-        var targetInfo = new SKImageInfo(newWidth, newHeight, SKColorType.Alpha8, SKAlphaType.Premul);
-        using var target = new SKBitmap(targetInfo);
-        using (var canvas = new SKCanvas(target))
-        {
-            var sampling = newWidth < width || newHeight < height
-                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-                : new SKSamplingOptions(SKCubicResampler.Mitchell);
-            canvas.Clear(SKColors.Transparent);
-            canvas.DrawImage(sourceImage, new SKRect(0, 0, newWidth, newHeight), sampling);
-        }
-
-        var pixels = target.GetPixelSpan().ToArray();
-        return Array.ConvertAll(pixels, b => b / 255f);
     }
 
     /// <summary>Places the scaled digit in 28×28 so that its centre of mass falls on the field's centre (to the nearest pixel).</summary>
@@ -219,24 +218,38 @@ public static class MnistPreprocessor
         return field;
     }
 
-    private static float BorderMean(float[] values, int width, int height)
+    /// <summary>The mean of a frame a twentieth of the shorter side wide: the paper around a centred digit.</summary>
+    private static float BorderMean(ReadOnlySpan<float> values, int width, int height)
     {
-        // A frame a twentieth of the shorter side wide: the paper around a centred digit.
         var band = Math.Max(1, Math.Min(width, height) / 20);
         double sum = 0;
-        var count = 0;
+        long count = 0;
         for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < width; x++)
+            var row = values.Slice(y * width, width);
+            if (y < band || y >= height - band)
             {
-                if (x < band || y < band || x >= width - band || y >= height - band)
-                {
-                    sum += values[(y * width) + x];
-                    count++;
-                }
+                sum = Add(sum, row);
+                count += width;
+            }
+            else
+            {
+                var right = row[Math.Max(band, width - band)..];
+                sum = Add(Add(sum, row[..band]), right);
+                count += band + right.Length;
             }
         }
 
         return (float)(sum / count);
+    }
+
+    private static double Add(double sum, ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return sum;
     }
 }

@@ -1,4 +1,7 @@
-using SkiaSharp;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using ImageConfiguration = SixLabors.ImageSharp.Configuration;
 
 namespace VaeWeb.Imaging;
 
@@ -6,6 +9,25 @@ namespace VaeWeb.Imaging;
 public static class PngRenderer
 {
     public const int Tile = 28;
+
+    /// <summary>Only the PNG encoder: drawing needs nothing else.</summary>
+    private static readonly ImageConfiguration Encoding = new(new PngConfigurationModule());
+
+    /// <summary>
+    /// 8-bit grey, zlib level 1, the Paeth filter on every row. Measured on a model's 4×4 sample grid
+    /// (bench/VaeWeb.Bench, "PNG 4×4 grid"): ImageSharp's defaults (level 6, adaptive filters) take
+    /// about three times as long for 3% fewer bytes; level 1 without filters is as fast but a quarter
+    /// larger, since the blurry decodes are smooth and Paeth predicts smooth rows well. No metadata
+    /// chunks, so the same pixels always give the same bytes (the ETag of /samples).
+    /// </summary>
+    internal static readonly PngEncoder Encoder = new()
+    {
+        ColorType = PngColorType.Grayscale,
+        BitDepth = PngBitDepth.Bit8,
+        CompressionLevel = PngCompressionLevel.Level1,
+        FilterMethod = PngFilterMethod.Paeth,
+        ChunkFilter = PngChunkFilter.ExcludeAll,
+    };
 
     /// <summary>Columns of a near-square grid for <paramref name="count"/> tiles.</summary>
     public static int GridColumns(int count) => Math.Max(1, (int)Math.Ceiling(Math.Sqrt(count)));
@@ -36,11 +58,9 @@ public static class PngRenderer
             }
         }
 
-        var info = new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque);
-        using var data = SKData.CreateCopy(pixels);
-        using var skImage = SKImage.FromPixels(info, data, width);
-        // Level 6 is zlib's default trade-off; these images are tiny and mostly flat, so higher levels buy little.
-        using var png = skImage.Encode(SKEncodedImageFormat.Png, 100);
+        using var grid = Image.LoadPixelData<L8>(Encoding, pixels, width, height);
+        using var png = new MemoryStream();
+        grid.SaveAsPng(png, Encoder);
         return png.ToArray();
     }
 

@@ -53,7 +53,7 @@ public class LatentApiTests(TrainedServiceFixture service)
     public async Task Encode_takes_a_jpeg_as_a_multipart_file()
     {
         using var form = new MultipartFormDataContent();
-        form.Add(Bytes(DigitImages.SevenDarkOnLight(120, SkiaSharp.SKEncodedImageFormat.Jpeg), "image/jpeg"), "file", "seven.jpg");
+        form.Add(Bytes(DigitImages.SevenDarkOnLight(120, ImageKind.Jpeg), "image/jpeg"), "file", "seven.jpg");
         var json = await ReadJsonAsync(await Client.PostAsync("/encode", form));
         Assert.Equal(8, json.GetProperty("mu").GetArrayLength());
     }

@@ -1,11 +1,11 @@
-using SkiaSharp;
+using VaeWeb.Configuration;
 using VaeWeb.Imaging;
 
 namespace VaeWeb.Tests.Imaging;
 
 public class MnistPreprocessorTests
 {
-    private const long ManyPixels = 4096L * 4096;
+    private static readonly LimitsOptions Limits = new();
 
     private static (int Left, int Top, int Right, int Bottom) Box(float[] image, float threshold = 0.1f)
     {
@@ -38,11 +38,11 @@ public class MnistPreprocessorTests
     }
 
     [Theory]
-    [InlineData(SKEncodedImageFormat.Png)]
-    [InlineData(SKEncodedImageFormat.Jpeg)]
-    public void A_dark_on_light_digit_drawn_at_200px_lands_light_on_dark_centred_in_a_20px_box(SKEncodedImageFormat format)
+    [InlineData(ImageKind.Png)]
+    [InlineData(ImageKind.Jpeg)]
+    public void A_dark_on_light_digit_drawn_at_200px_lands_light_on_dark_centred_in_a_20px_box(ImageKind format)
     {
-        var image = MnistPreprocessor.FromEncoded(DigitImages.SevenDarkOnLight(200, format), ManyPixels, "body");
+        var image = MnistPreprocessor.FromEncoded(DigitImages.SevenDarkOnLight(200, format), Limits, "body");
 
         Assert.Equal(784, image.Length);
         Assert.All(image, v => Assert.InRange(v, 0f, 1f));
@@ -65,7 +65,7 @@ public class MnistPreprocessorTests
     [Fact]
     public void A_wide_shape_keeps_its_aspect_ratio()
     {
-        var image = MnistPreprocessor.FromEncoded(DigitImages.WideBarLightOnDark(), ManyPixels, "body");
+        var image = MnistPreprocessor.FromEncoded(DigitImages.WideBarLightOnDark(), Limits, "body");
         var (left, top, right, bottom) = Box(image, 0.5f);
         Assert.Equal(20, right - left + 1);
         Assert.InRange(bottom - top + 1, 4, 6);
@@ -76,7 +76,7 @@ public class MnistPreprocessorTests
     {
         var file = DigitImages.PngClaiming(100_000, 100_000);
         Assert.True(file.Length < 100);
-        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded(file, ManyPixels, "body"));
+        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded(file, Limits, "body"));
         Assert.Equal(413, e.StatusCode);
         Assert.Equal("body", e.Field);
     }
@@ -84,7 +84,7 @@ public class MnistPreprocessorTests
     [Fact]
     public void Bytes_that_are_not_an_image_are_a_400()
     {
-        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded("not an image at all"u8.ToArray(), ManyPixels, "file"));
+        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded("not an image at all"u8.ToArray(), Limits, "file"));
         Assert.Equal(400, e.StatusCode);
         Assert.Equal("file", e.Field);
     }
@@ -92,7 +92,7 @@ public class MnistPreprocessorTests
     [Fact]
     public void A_blank_page_is_a_400_not_a_digit()
     {
-        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded(DigitImages.Blank(), ManyPixels, "body"));
+        var e = Assert.Throws<ImageInputException>(() => MnistPreprocessor.FromEncoded(DigitImages.Blank(), Limits, "body"));
         Assert.Equal(400, e.StatusCode);
     }
 }

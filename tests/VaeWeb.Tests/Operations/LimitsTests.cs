@@ -1,9 +1,11 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using SixLabors.ImageSharp.Memory;
+using VaeWeb.Configuration;
 using VaeWeb.Imaging;
 using VaeWeb.Limits;
+using VaeWeb.Tests.Imaging;
 using VaeWeb.Tests.Infrastructure;
 
 namespace VaeWeb.Tests.Operations;
@@ -28,28 +30,31 @@ public class LimitsTests
     [Fact]
     public void A_tiny_png_claiming_100000_by_100000_pixels_is_refused_from_its_header_with_little_memory()
     {
-        var png = PngHeader(100_000, 100_000);
+        var png = DigitImages.PngClaiming(100_000, 100_000);
+        var budget = new DecodeBudget(MemoryAllocator.Default, new LimitsOptions().MaxDecodeBytes);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var problem = ImageHeader.CheckPixels(png, maxPixels: 4096L * 4096);
+        var e = Assert.Throws<ImageInputException>(() => UploadDecoder.Decode(png, new LimitsOptions(), "body", budget, CancellationToken.None));
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(png.Length < 100);
-        Assert.NotNull(problem);
-        Assert.Contains("100000×100000", problem, StringComparison.Ordinal);
-        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
-        Assert.Null(ImageHeader.CheckPixels(PngHeader(28, 28), maxPixels: 4096L * 4096));
+        Assert.Equal(413, e.StatusCode);
+        Assert.Contains("100000×100000", e.Message, StringComparison.Ordinal);
+        Assert.True(budget.PeakBytes < 64 * 1024, $"the decoder held {budget.PeakBytes} bytes");
+        Assert.True(allocated < 256 * 1024, $"allocated {allocated} bytes");
     }
 
     [Fact]
-    public void A_jpeg_header_declares_its_size()
+    public void A_jpeg_header_declaring_4000_by_3000_is_refused_under_a_one_megapixel_limit()
     {
-        // SOI, APP0 (length 16), SOF0 with height 3000 and width 4000.
-        byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, .. new byte[14], 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x0B, 0xB8, 0x0F, 0xA0, 0x01];
+        var jpeg = DigitImages.JpegClaiming(4000, 3000);
+        var limits = new LimitsOptions { MaxUploadPixels = 1000 * 1000 };
 
-        Assert.True(ImageHeader.TryReadSize(jpeg, out var width, out var height));
-        Assert.Equal((4000, 3000), (width, height));
-        Assert.NotNull(ImageHeader.CheckPixels(jpeg, maxPixels: 1000 * 1000));
+        var e = Assert.Throws<ImageInputException>(() => UploadDecoder.Decode(jpeg, limits, "file", CancellationToken.None));
+
+        Assert.Equal(413, e.StatusCode);
+        Assert.Equal("file", e.Field);
+        Assert.Contains("4000×3000", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,20 +90,6 @@ public class LimitsTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, served.StatusCode);
         using var notLimited = await client.GetAsync("/train");
         Assert.Equal(HttpStatusCode.OK, notLimited.StatusCode);
-    }
-
-    private static byte[] PngHeader(int width, int height)
-    {
-        // Signature and an IHDR chunk: all a decoder needs to learn the size it would allocate.
-        var png = new byte[33];
-        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(png, 0);
-        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(8), 13);
-        "IHDR"u8.CopyTo(png.AsSpan(12));
-        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
-        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
-        png[24] = 8; // bit depth
-        png[25] = 0; // grayscale
-        return png;
     }
 }
 
