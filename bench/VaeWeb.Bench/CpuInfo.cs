@@ -16,13 +16,12 @@ public sealed record CpuInfo(string Model, string Vendor, int Family, int ModelN
     {
         var lines = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0).ToList() : [];
         string Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':'))?.Split(':', 2)[1].Trim() ?? "";
-        var flags = Field("flags").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         return new CpuInfo(
             Field("model name") is { Length: > 0 } m ? m : "unknown CPU",
             Field("vendor_id"),
             int.TryParse(Field("cpu family"), CultureInfo.InvariantCulture, out var family) ? family : 0,
             int.TryParse(Field("model"), CultureInfo.InvariantCulture, out var model) ? model : 0,
-            FlagsThatMatter.Where(flags.Contains).ToList());
+            FlagsThatMatter.Where(VaeWeb.Vae.CpuFeatures.Has).ToList());
     }
 
     public bool Has(string flag) => Flags.Contains(flag);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -160,7 +159,7 @@ public sealed class CrossSiteAttackTests(CrossSiteAttackTests.AttackSite site) :
             // route-fulfilled (to it, public) rebound page to loopback, but Firefox, Safari and older
             // browsers do not, and the test is of the service's own defence, not the browser's.
             Browser = await BrowserSession.LaunchAsync($"--host-resolver-rules=MAP {RebindHost} 127.0.0.1", "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests");
-            var port = FreePort();
+            var port = ServiceProcess.FreePort();
             EvilOrigin = new Uri($"http://127.0.0.1:{port}/");
             listener.Prefixes.Add(EvilOrigin.ToString());
             listener.Start();
@@ -206,13 +205,6 @@ public sealed class CrossSiteAttackTests(CrossSiteAttackTests.AttackSite site) :
                 await context.Response.OutputStream.WriteAsync(body);
                 context.Response.Close();
             }
-        }
-
-        private static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
         }
 
         public async Task DisposeAsync()

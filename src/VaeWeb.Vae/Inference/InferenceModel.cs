@@ -72,25 +72,22 @@ public sealed class InferenceModel : IDisposable
         return new InferenceModel(module, version);
     }
 
-    /// <summary>Decodes n draws of z ~ N(0, I) from a generator seeded with <paramref name="seed"/>.</summary>
-    public float[][] Sample(int n, long seed)
+    /// <summary>
+    /// Decodes n draws of z ~ N(0, T²·I) from a generator seeded with <paramref name="seed"/>: the
+    /// prior, its spread scaled by <paramref name="temperature"/> (1, the reference, leaves z as drawn).
+    /// </summary>
+    public float[][] Sample(int n, long seed, double temperature = 1.0)
     {
-        TorchThreads.ForThisThread(threadsPerCall);
+        TorchThreads.ForThisThread(ThreadsPerCall);
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
         using var generator = new Generator((ulong)seed);
         var z = randn([n, LatentDim], generator: generator);
-        return Rows.FromTensor(model.Decoder.forward(z));
-    }
+        if (temperature != 1.0)
+        {
+            z = z * temperature;
+        }
 
-    /// <summary>Decodes n draws of z ~ N(0, T²·I): the prior with its spread scaled by <paramref name="temperature"/>.</summary>
-    public float[][] Sample(int n, long seed, double temperature)
-    {
-        TorchThreads.ForThisThread(threadsPerCall);
-        using var scope = NewDisposeScope();
-        using var _ = inference_mode();
-        using var generator = new Generator((ulong)seed);
-        var z = randn([n, LatentDim], generator: generator) * temperature;
         return Rows.FromTensor(model.Decoder.forward(z));
     }
 

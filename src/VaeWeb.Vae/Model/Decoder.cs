@@ -57,13 +57,13 @@ public sealed class Decoder : Module<Tensor, Tensor>
 
         var forms = Forms;
         using var linear = fc.forward(z);
-        using var h = Relu(linear, forms);
+        using var h = forms.Relu(linear);
         using var flat = h.view(-1, channels, 7, 7);
         using var nhwc = forms.ChannelsLast ? ToChannelsLast(flat) : null;
         using var up1 = deconv1.forward(nhwc ?? flat);
-        using var h1 = Relu(up1, forms);
+        using var h1 = forms.Relu(up1);
         using var up2 = deconv2.forward(h1);
-        using var h2 = Relu(up2, forms);
+        using var h2 = forms.Relu(up2);
         return forms.DepthwiseOutput ? DepthwiseOutputConvolution(h2) : output.forward(h2);
     }
 
@@ -73,19 +73,16 @@ public sealed class Decoder : Module<Tensor, Tensor>
         var type = ComputeType;
         var forms = Forms;
         using var scope = NewDisposeScope();
-        var h = Relu(functional.linear(z.to(type), fc.weight!.to(type), fc.bias!.to(type)), forms).view(-1, channels, 7, 7);
+        var h = forms.Relu(functional.linear(z.to(type), fc.weight!.to(type), fc.bias!.to(type))).view(-1, channels, 7, 7);
         var maps = forms.ChannelsLast ? ToChannelsLast(h) : h;
-        var h1 = Relu(functional.conv_transpose2d(maps, deconv1.weight!.to(type), deconv1.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]), forms);
-        var h2 = Relu(functional.conv_transpose2d(h1, deconv2.weight!.to(type), deconv2.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]), forms);
+        var h1 = forms.Relu(functional.conv_transpose2d(maps, deconv1.weight!.to(type), deconv1.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]));
+        var h2 = forms.Relu(functional.conv_transpose2d(h1, deconv2.weight!.to(type), deconv2.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]));
         var weight = output.weight!.to(type);
         var logits = forms.DepthwiseOutput
             ? functional.conv2d(h2, weight.view(h2.shape[1], 1, 3, 3), padding: [1, 1], groups: h2.shape[1]).sum(1, keepdim: true).to(float32) + output.bias!.view(1, 1, 1, 1)
             : functional.conv2d(h2, weight, output.bias!.to(type), padding: [1, 1]).to(float32);
         return logits.MoveToOuterDisposeScope();
     }
-
-    internal static Tensor Relu(Tensor input, LayerForms forms) =>
-        forms.InPlaceRelu ? input.relu_() : functional.relu(input);
 
     public override Tensor forward(Tensor z)
     {

@@ -40,12 +40,12 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
 
         var forms = Forms;
         using var c1 = conv1.forward(x);
-        using var h1 = Decoder.Relu(c1, forms);
+        using var h1 = forms.Relu(c1);
         using var c2 = conv2.forward(h1);
-        using var h2 = Decoder.Relu(c2, forms);
+        using var h2 = forms.Relu(c2);
         using var flat = h2.flatten(1);
         using var f = fc.forward(flat);
-        using var h3 = Decoder.Relu(f, forms);
+        using var h3 = forms.Relu(f);
         return (mu.forward(h3), logVar.forward(h3));
     }
 
@@ -56,10 +56,10 @@ public sealed class Encoder : Module<Tensor, (Tensor Mu, Tensor LogVar)>
         var forms = Forms;
         using var scope = NewDisposeScope();
         var c1 = functional.conv2d(x.to(type), conv1.weight!.to(type), conv1.bias!.to(type), strides: [2, 2], padding: [1, 1]);
-        var h1 = Decoder.Relu(c1, forms);
+        var h1 = forms.Relu(c1);
         var c2 = functional.conv2d(h1, conv2.weight!.to(type), conv2.bias!.to(type), strides: [2, 2], padding: [1, 1]);
-        var h2 = Decoder.Relu(c2, forms);
-        var h3 = Decoder.Relu(functional.linear(h2.flatten(1), fc.weight!.to(type), fc.bias!.to(type)), forms);
+        var h2 = forms.Relu(c2);
+        var h3 = forms.Relu(functional.linear(h2.flatten(1), fc.weight!.to(type), fc.bias!.to(type)));
         var m = functional.linear(h3, mu.weight!.to(type), mu.bias!.to(type)).to(float32);
         var v = functional.linear(h3, logVar.weight!.to(type), logVar.bias!.to(type)).to(float32);
         return (m.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());

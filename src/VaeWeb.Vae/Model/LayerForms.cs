@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace VaeWeb.Vae.Model;
 
 /// <summary>
@@ -51,4 +53,7 @@ public sealed record LayerForms(bool ChannelsLast, bool DepthwiseOutput, bool In
     }
 
     public override string ToString() => string.Join("+", Names);
+
+    /// <summary>ReLU in this form: overwriting its input, or into a new tensor.</summary>
+    public Tensor Relu(Tensor input) => InPlaceRelu ? input.relu_() : nn.functional.relu(input);
 }

@@ -38,26 +38,20 @@ public sealed class CrossSiteRequestGuard(RequestDelegate next, IOptionsMonitor<
         }
 
         var origin = request.Headers[OriginHeader].ToString();
+        if (options.CurrentValue.Security.AllowedOrigins.Any(a => string.Equals(a.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase)))
+        {
+            return next(context); // a trusted web application, cross-site by design
+        }
+
         var own = $"{request.Scheme}://{request.Host}";
-        var allowed = options.CurrentValue.Security.AllowedOrigins;
-        var originAllowed = origin.Length == 0
-            || string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-            || allowed.Any(a => string.Equals(a.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
-        if (!originAllowed)
+        if (origin.Length > 0 && !string.Equals(origin, own, StringComparison.OrdinalIgnoreCase))
         {
             return Refuse(context, $"This request was sent by a web page from {origin}, which is not this service's origin ({own}).");
         }
 
-        var site = request.Headers[FetchSiteHeader].ToString();
-        if (origin.Length == 0 || string.Equals(origin, own, StringComparison.OrdinalIgnoreCase))
-        {
-            if (string.Equals(site, "cross-site", StringComparison.OrdinalIgnoreCase))
-            {
-                return Refuse(context, $"This request was sent by a page on another site (Sec-Fetch-Site: cross-site).");
-            }
-        }
-
-        return next(context);
+        return string.Equals(request.Headers[FetchSiteHeader].ToString(), "cross-site", StringComparison.OrdinalIgnoreCase)
+            ? Refuse(context, "This request was sent by a page on another site (Sec-Fetch-Site: cross-site).")
+            : next(context);
     }
 
     private static Task Refuse(HttpContext context, string why) =>

@@ -45,7 +45,7 @@ public sealed class Samplers(LatentCache cache, ModelDatasets datasets)
     {
         if (choice.Kind == SamplerKind.Prior)
         {
-            return choice.Temperature == 1.0 ? model.Sample(n, seed) : model.Sample(n, seed, choice.Temperature);
+            return model.Sample(n, seed, choice.Temperature);
         }
 
         return model.Decode(Aggregate(model).Sample(n, seed, choice.Temperature, choice.Digit));

@@ -177,7 +177,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"The service did not answer GET /train within a minute:\n{Log}");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

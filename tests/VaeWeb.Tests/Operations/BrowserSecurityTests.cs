@@ -96,10 +96,13 @@ public class BrowserSecurityTests
     }
 
     [Theory]
-    [InlineData("attacker.example")]
-    [InlineData("attacker.example:5080")]
-    [InlineData("localhost.attacker.example")]
-    public async Task A_host_name_a_local_run_does_not_answer_to_is_400(string host)
+    [InlineData("attacker.example", HttpStatusCode.BadRequest)]
+    [InlineData("attacker.example:5080", HttpStatusCode.BadRequest)]
+    [InlineData("localhost.attacker.example", HttpStatusCode.BadRequest)]
+    [InlineData("localhost", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1:5080", HttpStatusCode.OK)]
+    [InlineData("[::1]:5080", HttpStatusCode.OK)]
+    public async Task Only_the_host_names_of_a_local_run_are_served_and_any_other_is_400(string host, HttpStatusCode expected)
     {
         using var factory = new ConfiguredFactory(new Dictionary<string, string?>());
         using var client = factory.CreateClient();
@@ -108,23 +111,7 @@ public class BrowserSecurityTests
 
         using var response = await client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-    }
-
-    [Theory]
-    [InlineData("localhost")]
-    [InlineData("127.0.0.1:5080")]
-    [InlineData("[::1]:5080")]
-    public async Task The_names_of_a_local_run_are_served(string host)
-    {
-        using var factory = new ConfiguredFactory(new Dictionary<string, string?>());
-        using var client = factory.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/train");
-        request.Headers.Host = host;
-
-        using var response = await client.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.StatusCode);
     }
 
     [Theory]
