@@ -25,6 +25,8 @@ COPY --from=build /app ./
 # State (runs.db, checkpoints) lives in a volume owned by the image's non-root user.
 RUN mkdir -p /data && chown "$APP_UID" /data
 VOLUME ["/data"]
+# Host names: the default answers only localhost, 127.0.0.1 and [::1]; a deployment reached by another
+# name sets AllowedHosts (e.g. -e AllowedHosts=vae.example.com) and, behind a proxy, Vae__Security__KnownProxies__0.
 ENV Vae__StateDirectory=/data \
     Urls=http://+:8080 \
     ASPNETCORE_ENVIRONMENT=Production \
