@@ -323,6 +323,7 @@ function drawKl(canvas, order, kl, threshold) {
     c.fillStyle = kl[j] > threshold ? ACCENT : '#bbc';
     c.fillRect(30 + i * bar, height - 12 - h, Math.max(1, bar - 1), Math.max(h, 1));
   });
+  c.fillStyle = '#667';
   c.textAlign = 'left';
   c.fillText('dimensions, largest KL first', 30, height - 4);
 }
@@ -410,7 +411,7 @@ function equations(katex, a, draw) {
     ['KL to the prior, in closed form', String.raw`\mathrm{KL}\big(q(z\mid x)\,\|\,\mathcal N(0,I)\big) = -\tfrac12\sum_{j=1}^{${d}}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^2\big) = ${tex(a.kl)}`],
     likelihoodLine,
     ['The loss as trained (mean over the draws)', String.raw`\mathcal L = \underbrace{${reconName}}_{${tex(recon)}} + \beta\cdot\mathrm{KL} = ${tex(recon)} + ${a.beta}\cdot ${tex(a.kl)} = ${tex(a.meanLoss)}`],
-    ['The evidence lower bound (mean over the draws)', String.raw`\mathrm{ELBO} = \mathbb E_{q}\big[\log p(x\mid z)\big] - \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big) = ${tex(a.meanLogLikelihood)} - ${tex(a.kl)} = ${tex(a.meanElbo)}`],
+    ['The evidence lower bound (mean over the draws)', String.raw`\mathrm{ELBO} = \mathbb E_{q}\big[\log p(x\mid z)\big] - \mathrm{KL} = ${tex(a.meanLogLikelihood)} - ${tex(a.kl)} = ${tex(a.meanElbo)}`],
     [`Importance-weighted bound over k = ${a.k} draws: tends to log p(x) as k grows`, String.raw`\mathrm{IWAE}_{${a.k}} = \log\frac{1}{${a.k}}\sum_{i=1}^{${a.k}}\frac{p(x\mid z_i)\,p(z_i)}{q(z_i\mid x)} = ${tex(a.iwaeK)}`],
     [`The identity the derivation rests on, every term measured (ELBO over the same ${a.k} draws)`, String.raw`\underbrace{\log p(x)}_{\approx\ \mathrm{IWAE}_{${a.k}}\ =\ ${tex(a.iwaeK)}} \;-\; \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big)}_{\approx\ \text{gap}\ =\ ${tex(a.gap)}} \;=\; \underbrace{\mathbb E_q[\log p(x\mid z)] - \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\mathrm{ELBO}\ =\ ${tex(a.elboK)}}`],
   ];
