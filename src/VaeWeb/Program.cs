@@ -65,6 +65,7 @@ builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
 builder.Services.AddSingleton<TrainingService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
+builder.Services.AddCheckpointFollower();
 
 var app = builder.Build();
 
