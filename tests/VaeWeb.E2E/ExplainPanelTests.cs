@@ -28,6 +28,7 @@ public sealed class ExplainPanelTests(TrainedSite site)
         var height = await page.Locator("#explain-equations .formula").Nth(6).EvaluateAsync<double>("e => e.getBoundingClientRect().height");
         Assert.True(height > 30, $"IWAE equation is {height} px tall");
         Assert.Empty(await page.EvaluateAsync<string[]>("() => window.cspViolations"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.vaeweb.map.marks.has('explained')"), "μ is not marked on the latent map.");
         Assert.Empty(session.Errors);
     }
 
