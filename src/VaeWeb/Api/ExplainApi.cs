@@ -21,8 +21,8 @@ public sealed record ExplainRequest(int? Index, float[]? Pixels, int? Samples, i
 /// One image through the VAE, every term of the derivation measured. Densities are in nats with every
 /// constant included, the convention of <c>POST /evaluate</c>: <c>elboK</c> and <c>iwaeK</c> for a test
 /// image equal what /evaluate reports for that image alone with the same k and seed. <c>gap</c> =
-/// iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)): it is never negative, lies below the true KL in
-/// expectation and approaches it as k grows (IWAE_k → log p(x)). The per-draw figures (<c>draws</c>, <c>mean*</c>)
+/// iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)): it is ≥ 0 up to sampling error, lies below the true KL
+/// in expectation and approaches it as k grows (IWAE_k → log p(x)). The per-draw figures (<c>draws</c>, <c>mean*</c>)
 /// use the <c>samples</c> draws shown; elboK and iwaeK use k draws of their own from the same seed.
 /// </summary>
 public sealed record ExplainResponse(
@@ -65,7 +65,7 @@ public static class ExplainApi
     public const int MaxSamples = 64;
 
     private const string NoteText =
-        "log p(x) − KL(q(z|x) ‖ p(z|x)) = ELBO. iwaeK estimates log p(x) from below; gap = iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)), from below, and approaches it as k grows. Densities in nats, constants included, as POST /evaluate.";
+        "log p(x) − KL(q(z|x) ‖ p(z|x)) = ELBO. iwaeK estimates log p(x) from below; gap = iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)), from below, and approaches it as k grows (at k = 1 it is 0 only in expectation). Densities in nats, constants included, as POST /evaluate.";
 
     private static readonly string[] Fields = ["index", "pixels", "samples", "k", "seed"];
 
