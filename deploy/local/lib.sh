@@ -55,6 +55,8 @@ start_service() {
       "$@" "${prefix[@]}" "${APP_CMD[@]}" --urls "http://127.0.0.1:$port"
   ) >>"$RUN_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
+  # Not a job of this shell: a SIGKILL on purpose is not reported as "Killed".
+  disown $!
 }
 
 start_trainer() {
@@ -145,5 +147,8 @@ model_version() {
 cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
+
+# Busy and total CPU time of the whole machine so far (jiffies), from /proc/stat.
+machine_cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 
 rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
