@@ -98,6 +98,7 @@ app.MapSamplesApi().RequireReadAccess().RequireComputeLimit();
 app.MapEncodeApi().RequireReadAccess().RequireComputeLimit();
 app.MapDecodeApi().RequireReadAccess().RequireComputeLimit();
 app.MapReconstructApi().RequireReadAccess().RequireComputeLimit();
+app.MapExplainApi().RequireReadAccess().RequireComputeLimit();
 app.MapInterpolateApi().RequireReadAccess().RequireComputeLimit();
 app.MapDatasetApi().RequireReadAccess();
 app.MapLatentMapApi().RequireReadAccess().RequireComputeLimit();
