@@ -20,6 +20,7 @@ fi
 
 echo "publishing src/VaeWeb (Release, linux-x64, self-contained) ..."
 dotnet publish "$ROOT/src/VaeWeb" -c Release -r linux-x64 --self-contained -o "$WORK/publish" -v quiet -nologo >/dev/null
-podman build -f "$ROOT/deploy/container/Containerfile" --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$IMAGE" "$WORK/publish"
+# docker format: OCI images drop HEALTHCHECK.
+podman build --format docker -f "$ROOT/deploy/container/Containerfile" --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$IMAGE" "$WORK/publish"
 rm -rf "$WORK/publish"
 podman image ls "$IMAGE"

@@ -34,9 +34,11 @@ build_app() {
 
 # The replicas run as a user who cannot write to the state directory when this runs as root, so
 # "never writes" is enforced by the file system, not only promised.
+# (Only when that user can reach the app's files: a checkout under a private home folder cannot.)
 replica_user() {
-  if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null; then
-    echo "setpriv --reuid=65534 --regid=65534 --clear-groups"
+  local as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null && $as test -r "$APP_DIR/VaeWeb.dll" -a -x "$STATE"; then
+    echo "$as"
   fi
 }
 

@@ -98,7 +98,11 @@ public sealed class Decoder : Module<Tensor, Tensor>
         using var perChannel = functional.conv2d(input, depthwiseWeight, padding: [1, 1], groups: inChannels);
         using var summed = perChannel.sum(1, keepdim: true);
         using var bias = output.bias!.view(1, 1, 1, 1);
-        return summed.add(bias);
+        // add(Tensor) passes an implicit Scalar alpha that nothing keeps alive during the native call:
+        // the finalizer can free it mid-call (a rare "toFloat" error under serving load, TorchSharp
+        // PR #1434). An explicit one, disposed after the call, cannot be collected early.
+        using var one = 1.ToScalar();
+        return summed.add(bias, one);
     }
 
     /// <summary>The same NCHW-shaped tensor with its data stored channels-last.</summary>

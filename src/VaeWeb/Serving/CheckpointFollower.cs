@@ -10,7 +10,7 @@ namespace VaeWeb.Serving;
 /// <summary>
 /// On a serve-only replica (<c>Vae:Training:Enabled=false</c>): every <c>Vae:Serving:FollowInterval</c>
 /// looks at the checkpoint manifests the trainer writes and, when one is newer than the model that
-/// serves, verifies it against its manifest, loads it and swaps it in (<see cref="ModelHost.Publish"/>:
+/// serves, verifies what serving reads (weights, metadata) against its manifest, loads it and swaps it in (<see cref="ModelHost.Publish"/>:
 /// requests in flight finish on the old model). A checkpoint that fails is skipped with one warning and
 /// never served. It also re-reads the trainer's published run history, so <c>GET /runs</c> and
 /// <c>GET /train</c> follow too. It reads only: nothing in the state directory is created, moved or deleted.
@@ -86,7 +86,7 @@ public sealed partial class CheckpointFollower(
 
     private bool TryServe(Candidate candidate)
     {
-        var problem = CheckpointStore.Verify(candidate.RunDirectory, candidate.Stem, out var metadata);
+        var problem = CheckpointStore.Verify(candidate.RunDirectory, candidate.Stem, out var metadata, includeOptimizer: false);
         if (problem is null && metadata is not null)
         {
             try
