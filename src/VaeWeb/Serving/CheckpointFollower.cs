@@ -60,19 +60,16 @@ public sealed partial class CheckpointFollower(
         }
     }
 
-    /// <summary>One look: the run history, then the checkpoints.</summary>
+    /// <summary>One look: the run history and the checkpoints; <c>GET /train</c> then shows both.</summary>
     private void FollowOnce()
     {
-        if (runs.RefreshPublished())
-        {
-            training.ShowLastRecordedRun();
-        }
-
+        var historyChanged = runs.RefreshPublished();
+        var before = models.CurrentVersion;
         var manifests = ScanManifests();
-        if (servedCreatedAt == DateTimeOffset.MinValue && models.CurrentVersion is { } serving)
+        if (servedCreatedAt == DateTimeOffset.MinValue && before is not null)
         {
             // Loaded at start-up by the training service: remember how new it is.
-            servedCreatedAt = manifests.FirstOrDefault(m => m.Version == serving)?.CreatedAt ?? DateTimeOffset.MinValue;
+            servedCreatedAt = manifests.FirstOrDefault(m => m.Version == before)?.CreatedAt ?? DateTimeOffset.MinValue;
         }
 
         foreach (var candidate in manifests.Where(m => m.CreatedAt > servedCreatedAt && !rejected.Contains(m.Seen)).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Stem, StringComparer.Ordinal))
@@ -81,6 +78,11 @@ public sealed partial class CheckpointFollower(
             {
                 break;
             }
+        }
+
+        if (historyChanged || models.CurrentVersion != before)
+        {
+            training.ShowLastRecordedRun();
         }
     }
 

@@ -55,6 +55,7 @@ public class ReplicaFollowTests
         Assert.Equal([1, 2], runs!.Single(r => r.RunId == run.RunId).Epochs.Select(e => e.Epoch));
         Assert.Equal(RunState.Completed, status!.State);
         Assert.Equal(run.RunId, status.RunId);
+        Assert.Equal(served, status.ModelVersion);
         Assert.Contains(replica.Logs, l => l.Contains($"Now serving {served}", StringComparison.Ordinal));
     }
 
