@@ -50,7 +50,8 @@ start_service() {
   if [[ "$name" == replica* ]]; then read -r -a prefix <<<"$(replica_user)"; fi
   (
     cd "$APP_DIR"
-    exec env ASPNETCORE_ENVIRONMENT=Production HOME=/tmp \
+    # Workstation GC, as in the image: several instances share the cores.
+    exec env ASPNETCORE_ENVIRONMENT=Production HOME=/tmp DOTNET_gcServer=0 \
       Vae__StateDirectory="$STATE" \
       Vae__Security__KnownProxies__0=127.0.0.1 \
       Vae__Datasets__slice__Path=data/mnist Vae__Datasets__slice__TrainLimit="$TRAIN_LIMIT" Vae__Datasets__slice__TestLimit=512 \
