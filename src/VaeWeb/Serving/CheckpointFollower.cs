@@ -42,12 +42,13 @@ public sealed partial class CheckpointFollower(
         {
             do
             {
-                // Each look in its own try: a file system hiccup never stops following.
+                // Each look in its own try: a file system hiccup (or anything else) never stops following,
+                // and never stops the host, which keeps serving the model it has.
                 try
                 {
                     FollowOnce();
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LogLookFailed(e);
                 }
@@ -186,6 +187,7 @@ public sealed partial class CheckpointFollower(
     [LoggerMessage(Level = LogLevel.Information, Message = "Serve-only: following the trainer's checkpoints in {Root} every {IntervalMs} ms")]
     private partial void LogFollowing(string root, double intervalMs);
 
+    // The lag compares this machine's clock with the manifest's modification time (the file server's on a network volume).
     [LoggerMessage(Level = LogLevel.Information, Message = "Now serving {ModelVersion}, {LagMs:F0} ms after the trainer wrote its manifest")]
     private partial void LogSwapped(string modelVersion, double lagMs);
 
