@@ -20,7 +20,10 @@ failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 cleanup() {
-  podman rm -f -t 5 "$NAME-trainer" "$NAME-replica" "$NAME-again" >/dev/null 2>&1 || true
+  # One at a time: podman rm stops at a name that is already gone.
+  for container in "$NAME-trainer" "$NAME-replica" "$NAME-again"; do
+    podman rm -f -i -t 5 "$container" >/dev/null 2>&1 || true
+  done
   rm -rf "$STATE"
 }
 trap cleanup EXIT
