@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks and measures the scale-out topology of deploy/local on loopback, bounded in time (about
-# 3 minutes; --quick about 1): one trainer, two serve-only replicas (run as a user who cannot write
+# Checks and measures the scale-out topology of deploy/local on loopback, bounded in time (3-6
+# minutes; --quick 1-3, most of it the build): one trainer, two serve-only replicas (run as a user who cannot write
 # the state directory when started as root), nginx in front.
 #
 #   1. follow:     the trainer trains EPOCHS epochs; each replica must serve every new version within
