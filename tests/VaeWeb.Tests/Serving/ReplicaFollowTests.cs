@@ -95,6 +95,9 @@ public class ReplicaFollowTests
 
         Assert.Contains(PublishedRunHistory.FileName, before.Keys);
         Assert.Equal(before, after);
+        // Epoch 1 was loaded at start-up; following swaps in only what is newer, once.
+        Assert.DoesNotContain(replica.Logs, l => l.Contains($"Now serving {runId}.e1,", StringComparison.Ordinal));
+        Assert.Single(replica.Logs, l => l.Contains($"Now serving {runId}.e2,", StringComparison.Ordinal));
     }
 
     [Fact]
