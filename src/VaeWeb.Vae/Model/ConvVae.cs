@@ -64,12 +64,9 @@ public sealed class ConvVae : Module<Tensor, VaeOutput>
     {
         var (mu, logVar) = encoder.forward(x);
         using var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-        // Explicit scalars, alive until the end of the method: see Decoder.DepthwiseOutputConvolution.
-        using var half = 0.5.ToScalar();
-        using var one = 1.ToScalar();
-        using var std = logVar.mul(half).exp_();
-        using var noise = std.mul(eps);
-        using var z = mu.add(noise, one);
+        using var std = logVar.Times(0.5).exp_();
+        using var noise = std * eps;
+        using var z = mu.Plus(noise);
         return new VaeOutput(decoder.Logits(z), mu, logVar);
     }
 
