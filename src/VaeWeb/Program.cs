@@ -5,6 +5,7 @@ using VaeWeb.Data;
 using VaeWeb.Health;
 using VaeWeb.Limits;
 using VaeWeb.Metrics;
+using VaeWeb.OpenApi;
 using VaeWeb.Security;
 using VaeWeb.Serving;
 using VaeWeb.Training;
@@ -28,7 +29,7 @@ builder.Services.AddOptions<VaeOptions>()
     .ValidateDataAnnotations()
     .Validate(o => o.Datasets.ContainsKey(o.DefaultDataset), "Vae:DefaultDataset must name one of Vae:Datasets.")
     .Validate(o => !o.TestHooks.AnySet || !builder.Environment.IsProduction(), "Vae:TestHooks are fault injection for tests and are refused in Production.")
-    .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
+    .Validate(o => o.Limits.RetryAfter > TimeSpan.Zero && o.Limits.NoModelRetryAfter > TimeSpan.Zero && o.Limits.RequestTimeout > TimeSpan.Zero && o.Training.ShutdownTimeout > TimeSpan.Zero, "Vae:Limits:RetryAfter, Vae:Limits:NoModelRetryAfter, Vae:Limits:RequestTimeout and Vae:Training:ShutdownTimeout must be positive.")
     .Validate(o => o.Training.Precision != VaeWeb.Vae.Model.Precision.Bf16 || CpuFeatures.HasNativeBf16, "Vae:Training:Precision=bf16 needs a CPU that computes bfloat16 natively (avx512_bf16 or amx_bf16); use fp32 on this one.")
     .ValidateOnStart();
 
@@ -44,6 +45,9 @@ builder.Services.AddSwaggerGen(o =>
     o.SwaggerDoc("v1", new() { Title = "VaeWeb", Version = "v1", Description = "Train a convolutional VAE on handwritten digits and explore its latent space." });
     o.AddSecurityDefinition(ApiKeyAccess.SchemeName, ApiKeyOpenApiFilter.Scheme);
     o.OperationFilter<ApiKeyOpenApiFilter>();
+    o.OperationFilter<ExactContentFilter>();
+    o.OperationFilter<ParameterSchemaFilter>();
+    o.DocumentFilter<OperationsDocumentFilter>();
 });
 builder.Services.AddSingleton<ApiKeyAccess>();
 builder.Services.AddVaeForwardedHeaders();
@@ -78,7 +82,9 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.UseSwagger();
+// The document names the address the client used (behind a known proxy: the forwarded one).
+app.UseSwagger(o => o.PreSerializeFilters.Add((document, request) =>
+    document.Servers = [new Microsoft.OpenApi.OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}" }]));
 app.UseSwaggerUI(o => o.RoutePrefix = "swagger");
 
 // After routing (so the endpoint is known): metrics see every answer, refused callers never reach
@@ -91,18 +97,7 @@ app.UseUploadLimits();
 app.UseRateLimiter();
 app.UseRequestTimeouts();
 
-app.MapTrainingApi();
-app.MapRunsApi().RequireReadAccess();
-app.MapSamplesApi().RequireReadAccess().RequireComputeLimit();
-app.MapEncodeApi().RequireReadAccess().RequireComputeLimit();
-app.MapDecodeApi().RequireReadAccess().RequireComputeLimit();
-app.MapReconstructApi().RequireReadAccess().RequireComputeLimit();
-app.MapInterpolateApi().RequireReadAccess().RequireComputeLimit();
-app.MapDatasetApi().RequireReadAccess();
-app.MapLatentMapApi().RequireReadAccess().RequireComputeLimit();
-app.MapModelApi().RequireReadAccess().RequireComputeLimit();
-// Evaluation is minutes of CPU on the test set: training control, like starting a run.
-app.MapEvaluateApi().RequireTrainingControl().RequireComputeLimit();
+app.MapVaeApi();
 app.MapHealthEndpoints();
 app.MapVaeMetrics();
 

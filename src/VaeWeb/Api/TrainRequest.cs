@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VaeWeb.Configuration;
 using VaeWeb.Training;
 using VaeWeb.Vae.Model;
 
@@ -18,7 +19,23 @@ public sealed record TrainRequest(
     int? Conv2Channels,
     int? HiddenUnits,
     string? Resume = null,
-    Precision? Precision = null);
+    Precision? Precision = null)
+{
+    /// <summary>The run this request asks for: its values where given, <paramref name="defaults"/> elsewhere.</summary>
+    public RunParameters Over(RunParameters defaults) => new(
+        Epochs ?? defaults.Epochs,
+        BatchSize ?? defaults.BatchSize,
+        LearningRate ?? defaults.LearningRate,
+        LatentDim ?? defaults.LatentDim,
+        Beta ?? defaults.Beta,
+        Likelihood ?? defaults.Likelihood,
+        Dataset ?? defaults.Dataset,
+        Seed ?? defaults.Seed,
+        Conv1Channels ?? defaults.Conv1Channels,
+        Conv2Channels ?? defaults.Conv2Channels,
+        HiddenUnits ?? defaults.HiddenUnits,
+        Precision ?? defaults.Precision);
+}
 
 /// <summary>A request to continue an earlier run: its id and, optionally, a new total of epochs.</summary>
 public sealed record ResumeRequest(string RunId, int? Epochs);
@@ -26,23 +43,11 @@ public sealed record ResumeRequest(string RunId, int? Epochs);
 /// <summary>
 /// Reads a <see cref="TrainRequest"/> field by field so that every problem names its field and the
 /// allowed values ("epochs must be an integer from 1 to 1000, got 0"), and unknown fields are refused
-/// rather than silently ignored.
+/// rather than silently ignored. Every wrong field is reported at once.
 /// </summary>
 public static class TrainRequestReader
 {
-    public static readonly (int Min, int Max) EpochsRange = (1, 1000);
-    public static readonly (int Min, int Max) BatchSizeRange = (1, 4096);
-    public static readonly (double Min, double Max) LearningRateRange = (1e-7, 1.0);
-    public static readonly (int Min, int Max) LatentDimRange = (2, 512);
-    public static readonly (double Min, double Max) BetaRange = (0.0, 1000.0);
-    public static readonly (int Min, int Max) ChannelsRange = (1, 256);
-    public static readonly (int Min, int Max) HiddenRange = (1, 4096);
-
-    private static readonly string[] Fields =
-    [
-        "epochs", "batchSize", "learningRate", "latentDim", "beta", "likelihood", "dataset", "seed",
-        "conv1Channels", "conv2Channels", "hiddenUnits", "resume", "precision",
-    ];
+    private static readonly string[] Fields = JsonInput.FieldsOf<TrainRequest>();
 
     /// <summary>
     /// The <c>resume</c> form of the body: null when the body does not ask to resume. A resumed
@@ -62,6 +67,7 @@ public static class TrainRequestReader
             return null;
         }
 
+        var fields = new FieldReader([], errors);
         int? epochs = null;
         foreach (var property in json.EnumerateObject())
         {
@@ -72,14 +78,7 @@ public static class TrainRequestReader
 
             if (property.Name.Equals("epochs", StringComparison.OrdinalIgnoreCase))
             {
-                if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var value) && value >= EpochsRange.Min && value <= EpochsRange.Max)
-                {
-                    epochs = value;
-                }
-                else
-                {
-                    errors["epochs"] = [$"epochs must be an integer from {EpochsRange.Min} to {EpochsRange.Max}, got {property.Value.GetRawText()}."];
-                }
+                epochs = fields.Int("epochs", property.Value, Ranges.MinEpochs, Ranges.MaxEpochs);
             }
             else
             {
@@ -110,8 +109,34 @@ public static class TrainRequestReader
             return errors;
         }
 
+        var fields = new FieldReader(KnownValues(body.Value, errors), errors);
+        // Read in this order so that the problems are listed as they always were.
+        var likelihood = fields.Likelihood();
+        var precision = fields.Precision();
+        var dataset = fields.Dataset(datasets);
+        var seed = fields.Seed();
+        var request = new TrainRequest(
+            fields.Int("epochs", Ranges.MinEpochs, Ranges.MaxEpochs),
+            fields.Int("batchSize", Ranges.MinBatchSize, Ranges.MaxBatchSize),
+            fields.Real("learningRate", Ranges.MinLearningRate, Ranges.MaxLearningRate),
+            fields.Int("latentDim", Ranges.MinLatentDim, Ranges.MaxLatentDim),
+            fields.Real("beta", Ranges.MinBeta, Ranges.MaxBeta),
+            likelihood,
+            dataset,
+            seed,
+            fields.Int("conv1Channels", Ranges.MinChannels, Ranges.MaxChannels),
+            fields.Int("conv2Channels", Ranges.MinChannels, Ranges.MaxChannels),
+            fields.Int("hiddenUnits", Ranges.MinHiddenUnits, Ranges.MaxHiddenUnits),
+            Precision: precision);
+        parameters = request.Over(defaults);
+        return errors;
+    }
+
+    /// <summary>The body's non-null values by their known names; an unknown name is an error.</summary>
+    private static Dictionary<string, JsonElement> KnownValues(JsonElement body, Dictionary<string, string[]> errors)
+    {
         var values = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
-        foreach (var property in body.Value.EnumerateObject())
+        foreach (var property in body.EnumerateObject())
         {
             var known = Fields.FirstOrDefault(f => f.Equals(property.Name, StringComparison.OrdinalIgnoreCase));
             if (known is null)
@@ -124,122 +149,118 @@ public static class TrainRequestReader
             }
         }
 
-        int Int(string field, int fallback, (int Min, int Max) range)
-        {
-            if (!values.TryGetValue(field, out var value))
-            {
-                return fallback;
-            }
+        return values;
+    }
 
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= range.Min && number <= range.Max)
+    /// <summary>Typed values of the body's fields: null when absent or wrong (then an entry in errors).</summary>
+    private sealed class FieldReader(Dictionary<string, JsonElement> values, Dictionary<string, string[]> errors)
+    {
+        public int? Int(string field, int min, int max) =>
+            values.TryGetValue(field, out var value) ? Int(field, value, min, max) : null;
+
+        public int? Int(string field, JsonElement value, int min, int max)
+        {
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max)
             {
                 return number;
             }
 
-            errors[field] = [$"{field} must be an integer from {range.Min} to {range.Max}, got {value.GetRawText()}."];
-            return fallback;
+            errors[field] = [$"{field} must be an integer from {min} to {max}, got {value.GetRawText()}."];
+            return null;
         }
 
-        double Real(string field, double fallback, (double Min, double Max) range)
+        public double? Real(string field, double min, double max)
         {
             if (!values.TryGetValue(field, out var value))
             {
-                return fallback;
+                return null;
             }
 
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) && number >= range.Min && number <= range.Max)
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) && number >= min && number <= max)
             {
                 return number;
             }
 
-            errors[field] = [$"{field} must be a number from {range.Min:G} to {range.Max:G}, got {value.GetRawText()}."];
-            return fallback;
+            errors[field] = [$"{field} must be a number from {min:G} to {max:G}, got {value.GetRawText()}."];
+            return null;
         }
 
-        var likelihood = defaults.Likelihood;
-        if (values.TryGetValue("likelihood", out var likelihoodValue))
+        public Likelihood? Likelihood()
         {
-            if (likelihoodValue.ValueKind == JsonValueKind.String && Enum.TryParse<Likelihood>(likelihoodValue.GetString(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(likelihoodValue.GetString(), out _))
+            if (!values.TryGetValue("likelihood", out var value))
             {
-                likelihood = parsed;
+                return null;
             }
-            else
+
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            if (text is not null && Enum.TryParse<Likelihood>(text, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(text, out _))
             {
-                errors["likelihood"] = [$"likelihood must be 'gaussian', 'bernoulli' or 'calibrated', got {likelihoodValue.GetRawText()}."];
+                return parsed;
             }
+
+            errors["likelihood"] = [$"likelihood must be 'gaussian', 'bernoulli' or 'calibrated', got {value.GetRawText()}."];
+            return null;
         }
 
-        var precision = ReadPrecision(values, defaults.Precision, errors);
-
-        var dataset = defaults.Dataset;
-        if (values.TryGetValue("dataset", out var datasetValue))
+        public Precision? Precision()
         {
-            var name = datasetValue.ValueKind == JsonValueKind.String ? datasetValue.GetString() : null;
+            if (!values.TryGetValue("precision", out var value))
+            {
+                return null;
+            }
+
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            if (string.Equals(text, "fp32", StringComparison.OrdinalIgnoreCase))
+            {
+                return Vae.Model.Precision.Fp32;
+            }
+
+            if (!string.Equals(text, "bf16", StringComparison.OrdinalIgnoreCase))
+            {
+                errors["precision"] = [$"precision must be 'fp32' or 'bf16', got {value.GetRawText()}."];
+                return null;
+            }
+
+            if (!Vae.CpuFeatures.HasNativeBf16)
+            {
+                errors["precision"] = ["precision 'bf16' needs a CPU that computes bfloat16 natively (avx512_bf16 or amx_bf16); this one has neither, so only 'fp32' is allowed here."];
+                return null;
+            }
+
+            return Vae.Model.Precision.Bf16;
+        }
+
+        public string? Dataset(IReadOnlyCollection<string> datasets)
+        {
+            if (!values.TryGetValue("dataset", out var value))
+            {
+                return null;
+            }
+
+            var name = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
             var match = name is null ? null : datasets.FirstOrDefault(d => d.Equals(name, StringComparison.OrdinalIgnoreCase));
             if (match is null)
             {
-                errors["dataset"] = [$"dataset must be one of the configured data sets ({string.Join(", ", datasets)}), got {datasetValue.GetRawText()}."];
+                errors["dataset"] = [$"dataset must be one of the configured data sets ({string.Join(", ", datasets)}), got {value.GetRawText()}."];
             }
-            else
+
+            return match;
+        }
+
+        public long? Seed()
+        {
+            if (!values.TryGetValue("seed", out var value))
             {
-                dataset = match;
+                return null;
             }
-        }
 
-        var seed = defaults.Seed;
-        if (values.TryGetValue("seed", out var seedValue))
-        {
-            if (seedValue.ValueKind == JsonValueKind.Number && seedValue.TryGetInt64(out var s) && s >= 0)
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seed) && seed >= 0)
             {
-                seed = s;
+                return seed;
             }
-            else
-            {
-                errors["seed"] = [$"seed must be a non-negative integer, got {seedValue.GetRawText()}."];
-            }
+
+            errors["seed"] = [$"seed must be a non-negative integer, got {value.GetRawText()}."];
+            return null;
         }
-
-        parameters = new RunParameters(
-            Int("epochs", defaults.Epochs, EpochsRange),
-            Int("batchSize", defaults.BatchSize, BatchSizeRange),
-            Real("learningRate", defaults.LearningRate, LearningRateRange),
-            Int("latentDim", defaults.LatentDim, LatentDimRange),
-            Real("beta", defaults.Beta, BetaRange),
-            likelihood,
-            dataset,
-            seed,
-            Int("conv1Channels", defaults.Conv1Channels, ChannelsRange),
-            Int("conv2Channels", defaults.Conv2Channels, ChannelsRange),
-            Int("hiddenUnits", defaults.HiddenUnits, HiddenRange),
-            precision);
-        return errors;
-    }
-
-    private static Precision ReadPrecision(Dictionary<string, JsonElement> values, Precision fallback, Dictionary<string, string[]> errors)
-    {
-        if (!values.TryGetValue("precision", out var value))
-        {
-            return fallback;
-        }
-
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        if (!string.Equals(text, "fp32", StringComparison.OrdinalIgnoreCase) && !string.Equals(text, "bf16", StringComparison.OrdinalIgnoreCase))
-        {
-            errors["precision"] = [$"precision must be 'fp32' or 'bf16', got {value.GetRawText()}."];
-            return fallback;
-        }
-
-        if (string.Equals(text, "fp32", StringComparison.OrdinalIgnoreCase))
-        {
-            return Precision.Fp32;
-        }
-
-        if (!VaeWeb.Vae.CpuFeatures.HasNativeBf16)
-        {
-            errors["precision"] = ["precision 'bf16' needs a CPU that computes bfloat16 natively (avx512_bf16 or amx_bf16); this one has neither, so only 'fp32' is allowed here."];
-            return fallback;
-        }
-
-        return Precision.Bf16;
     }
 }

@@ -13,13 +13,14 @@ public static class TrainingApi
 {
     public static RouteGroupBuilder MapTrainingApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/train").WithTags("Training");
+        var group = routes.MapGroup("/train").WithTags("Training").AddEndpointFilter<InputProblemFilter>();
 
         group.MapPost("/", StartRun)
             .WithName("StartRun")
             .WithSummary("Start a training run")
             .WithDescription("Optional JSON body of hyperparameters (epochs, batchSize, learningRate, latentDim, beta, likelihood, dataset, seed); fields left out take the configured defaults. {\"resume\": \"<runId>\"} (optionally with a larger epochs) continues an earlier run from its last checkpoint with its optimiser state and epoch counter.")
             .Accepts<TrainRequest>("application/json")
+            .ProducesInputProblems(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -44,7 +45,7 @@ public static class TrainingApi
         return group;
     }
 
-    public static async Task<Results<Accepted<RunStatus>, ValidationProblem, ProblemHttpResult>> StartRun(
+    public static async Task<Results<Accepted<RunStatus>, ProblemHttpResult>> StartRun(
         HttpRequest request,
         TrainingService training,
         DatasetCatalog datasets,
@@ -68,7 +69,7 @@ public static class TrainingApi
             }
             catch (JsonException e)
             {
-                return Problems.Invalid("body", $"The body is not valid JSON: {e.Message}");
+                throw BadInputException.Invalid("body", $"The body is not valid JSON: {e.Message}");
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -81,7 +82,7 @@ public static class TrainingApi
         var resume = TrainRequestReader.ReadResume(body, resumeErrors);
         if (resumeErrors.Count > 0)
         {
-            return Problems.Invalid(resumeErrors);
+            throw new BadInputException(resumeErrors);
         }
 
         StartResult result;
@@ -94,7 +95,7 @@ public static class TrainingApi
             var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
             if (errors.Count > 0)
             {
-                return Problems.Invalid(errors);
+                throw new BadInputException(errors);
             }
 
             result = training.TryStart(parameters);
