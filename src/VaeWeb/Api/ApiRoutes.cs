@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using VaeWeb.Limits;
 using VaeWeb.Security;
+using VaeWeb.Training;
 
 namespace VaeWeb.Api;
 

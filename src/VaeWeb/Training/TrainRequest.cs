@@ -1,9 +1,9 @@
 using System.Text.Json;
+using VaeWeb.Api;
 using VaeWeb.Configuration;
-using VaeWeb.Training;
 using VaeWeb.Vae.Model;
 
-namespace VaeWeb.Api;
+namespace VaeWeb.Training;
 
 /// <summary>The optional body of <c>POST /train</c>: every field may be left out to take the configured default.</summary>
 public sealed record TrainRequest(

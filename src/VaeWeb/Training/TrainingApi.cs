@@ -1,12 +1,12 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using VaeWeb.Api;
 using VaeWeb.Data;
-using VaeWeb.Security;
 using VaeWeb.Limits;
-using VaeWeb.Training;
+using VaeWeb.Security;
 
-namespace VaeWeb.Api;
+namespace VaeWeb.Training;
 
 /// <summary><c>/train</c>: start, watch and cancel the one training run.</summary>
 public static class TrainingApi
@@ -51,31 +51,10 @@ public static class TrainingApi
         DatasetCatalog datasets,
         CancellationToken cancellationToken)
     {
-        JsonElement? body = null;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        var (body, refusal) = await ReadBodyAsync(request, cancellationToken);
+        if (refusal is not null)
         {
-            if (!request.HasJsonContentType())
-            {
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status415UnsupportedMediaType,
-                    title: "Unsupported body",
-                    detail: $"The body must be JSON (Content-Type: application/json), got '{request.ContentType}'.");
-            }
-
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-                body = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw BadInputException.Invalid("body", $"The body is not valid JSON: {e.Message}");
-            }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                // A body without a declared length that ran past Vae:Limits:MaxUploadBytes.
-                return TypedResults.Problem(statusCode: e.StatusCode, title: "The body is too large", detail: e.Message);
-            }
+            return refusal;
         }
 
         var resumeErrors = new Dictionary<string, string[]>();
@@ -85,37 +64,61 @@ public static class TrainingApi
             throw new BadInputException(resumeErrors);
         }
 
-        StartResult result;
         if (resume is not null)
         {
-            result = training.TryResume(resume.RunId, resume.Epochs);
-        }
-        else
-        {
-            var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
-            if (errors.Count > 0)
-            {
-                throw new BadInputException(errors);
-            }
-
-            result = training.TryStart(parameters);
+            return Answer(training.TryResume(resume.RunId, resume.Epochs));
         }
 
-        return result switch
-        {
-            StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
-            StartResult.AlreadyActive active => Problems.Conflict(
-                "A run is already active",
-                $"Run {active.Status.RunId} is {active.Status.State.ToString().ToLowerInvariant()}; cancel it with DELETE /train or wait for it to finish."),
-            StartResult.Disabled => TypedResults.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Training is disabled",
-                detail: "This instance serves models only (Vae:Training:Enabled is false)."),
-            StartResult.UnknownRun unknown => Problems.NotFound("No such run", $"There is no run with id '{unknown.RunId}' to resume; GET /runs lists them."),
-            StartResult.NotResumable notResumable => Problems.Conflict("The run cannot be resumed", notResumable.Reason),
-            _ => throw new InvalidOperationException("Unknown start result."),
-        };
+        var errors = TrainRequestReader.Read(body, training.Defaults, datasets.Names, out var parameters);
+        return errors.Count > 0 ? throw new BadInputException(errors) : Answer(training.TryStart(parameters));
     }
+
+    /// <summary>The optional JSON body; a body of another type (415) or past the upload limit (413) is refused.</summary>
+    private static async Task<(JsonElement? Body, ProblemHttpResult? Refusal)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not > 0 && request.Headers.TransferEncoding.Count == 0)
+        {
+            return (null, null);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Unsupported body",
+                detail: $"The body must be JSON (Content-Type: application/json), got '{request.ContentType}'."));
+        }
+
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            throw BadInputException.Invalid("body", $"The body is not valid JSON: {e.Message}");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without a declared length that ran past Vae:Limits:MaxUploadBytes.
+            return (null, TypedResults.Problem(statusCode: e.StatusCode, title: "The body is too large", detail: e.Message));
+        }
+    }
+
+    private static Results<Accepted<RunStatus>, ProblemHttpResult> Answer(StartResult result) => result switch
+    {
+        StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
+        StartResult.AlreadyActive active => Problems.Conflict(
+            "A run is already active",
+            $"Run {active.Status.RunId} is {active.Status.State.ToString().ToLowerInvariant()}; cancel it with DELETE /train or wait for it to finish."),
+        StartResult.Disabled => TypedResults.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "Training is disabled",
+            detail: "This instance serves models only (Vae:Training:Enabled is false)."),
+        StartResult.UnknownRun unknown => Problems.NotFound("No such run", $"There is no run with id '{unknown.RunId}' to resume; GET /runs lists them."),
+        StartResult.NotResumable notResumable => Problems.Conflict("The run cannot be resumed", notResumable.Reason),
+        _ => throw new InvalidOperationException("Unknown start result."),
+    };
 
     public static Ok<RunStatus> GetStatus(TrainingStatusFeed feed) => TypedResults.Ok(feed.Current);
 
