@@ -4,6 +4,7 @@
 import { describe } from './js/api.js';
 import { initDims } from './js/dims.js';
 import { initDraw } from './js/draw.js';
+import { initExplain } from './js/explain.js';
 import { initInterp } from './js/interp.js';
 import { decoder, initLatent, map } from './js/latent.js';
 import { initSamples } from './js/samples.js';
@@ -25,6 +26,7 @@ window.vaeweb = { ready: false, store, decoder, map };
 async function main() {
   initDraw();
   initInterp();
+  initExplain();
   try {
     await initTraining();
   } catch (error) {

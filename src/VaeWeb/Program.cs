@@ -23,7 +23,9 @@ builder.Services
     .AddVaeApi()
     .AddOperations()
     .AddServing()
-    .AddTraining();
+    .AddTraining()
+    // After the training service, whose start-up load of the newest checkpoint comes first.
+    .AddCheckpointFollower();
 
 var app = builder.Build();
 

@@ -26,6 +26,7 @@ public static class ApiRoutes
         models.MapEncodeApi();
         models.MapDecodeApi();
         models.MapReconstructApi();
+        models.MapExplainApi();
         models.MapInterpolateApi();
         models.MapLatentMapApi();
         models.MapModelApi();
