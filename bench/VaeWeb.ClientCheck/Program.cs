@@ -92,6 +92,8 @@ checks.That("POST /interpolate (JSON)", Rows(walk?.Images).Count == 5, walk?.Met
 var farIndex = await checks.ProblemAsync<HttpValidationProblemDetails>("POST /interpolate to an index past the test split: 404", () =>
     json.Interpolate.PostAsync(new InterpolateRequest { From = new LatentEndpoint { Index = 99999 }, To = new LatentEndpoint { Index = 1 } }));
 checks.That("404 names from.index", farIndex.Errors?.AdditionalData.ContainsKey("from.index") == true, farIndex.Detail);
+var explained = await json.Explain.PostAsync(new ExplainRequest { Index = 0, Samples = 4, K = 8, Seed = 1 });
+checks.That("POST /explain", explained?.Draws is { Count: 4 } && explained.Gap >= 0, explained?.Gap?.ToString());
 var map = await json.LatentMap.GetAsync(c => c.QueryParameters.N = 64);
 checks.That("GET /latent-map", map?.Points is { Count: 64 } && Rows(map.Components).Count == 2, map?.Count?.ToString());
 var model = await json.Model.GetAsync();
