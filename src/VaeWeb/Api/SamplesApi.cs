@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using VaeWeb.Configuration;
 using VaeWeb.Imaging;
 using VaeWeb.Serving;
@@ -21,90 +20,82 @@ public static class SamplesApi
             .WithName("GetSamples")
             .WithSummary("Decode n draws of z ~ N(0, I)")
             .WithDescription("A PNG grid of 28×28 tiles by default; JSON with Accept: application/json or format=json. The same seed and model version give the same images, so a seeded response carries an ETag (revalidate with If-None-Match for a 304) until the model changes.")
-            .Produces<SamplesResponse>(StatusCodes.Status200OK, "image/png", "application/json")
+            .ProducesImageOr<SamplesResponse>()
             .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesInputProblems(StatusCodes.Status400BadRequest)
+            .ProducesNoModel();
         return group;
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> GetSamples(
-        HttpContext context,
-        ModelHost models,
+    public static async Task<Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult>> GetSamples(
+        [AsParameters] ModelCall call,
         SampleCache cache,
-        InferenceGate gate,
-        IOptions<VaeOptions> options,
         [FromQuery(Name = "n")] string? n,
         [FromQuery(Name = "seed")] string? seed,
         [FromQuery(Name = "format")] string? format)
     {
-        var max = options.Value.Serving.MaxItems;
-        var count = 16;
-        if (n is not null && (!int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out count) || count < 1 || count > max))
-        {
-            return Problems.Invalid("n", $"n must be an integer from 1 to {max}, got '{n}'.");
-        }
-
-        long seedValue;
-        if (seed is null)
-        {
-            seedValue = Random.Shared.NextInt64(0, long.MaxValue);
-        }
-        else if (!long.TryParse(seed, NumberStyles.Integer, CultureInfo.InvariantCulture, out seedValue) || seedValue < 0)
-        {
-            return Problems.Invalid("seed", $"seed must be a non-negative integer, got '{seed}'.");
-        }
-
-        if (ResponseFormat.Validate(format) is { } formatProblem)
-        {
-            return Problems.Invalid("format", formatProblem);
-        }
-
-        using var lease = models.TryAcquire();
-        if (lease is null)
-        {
-            return Problems.NoModel();
-        }
-
+        var count = QueryInput.WholeNumber(n, "n", Ranges.DefaultSamples, Ranges.MinItems, call.MaxItems);
+        var fixedSeed = QueryInput.Seed(seed);
+        var json = call.WantsJson(QueryInput.Format(format));
+        using var lease = call.Lease();
         var model = lease.Model;
-        var json = ResponseFormat.WantsJson(context.Request, format);
-        var headers = context.Response.Headers;
-        headers[ResponseFormat.ModelVersionHeader] = model.Version;
-        headers["X-Seed"] = seedValue.ToString(CultureInfo.InvariantCulture);
-        if (seed is null)
+        var seedValue = fixedSeed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        call.Stamp(model);
+        call.Context.Response.Headers["X-Seed"] = seedValue.ToString(CultureInfo.InvariantCulture);
+        if (fixedSeed is null)
         {
             // A fresh random draw each time: nothing to reuse.
-            headers.CacheControl = "no-store";
-            using var slot = await gate.EnterAsync(count, context.RequestAborted);
-            var drawn = model.Sample(count, seedValue);
-            return json
-                ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, drawn))
-                : TypedResults.File(PngRenderer.Grid(drawn), "image/png");
+            call.Context.Response.Headers.CacheControl = "no-store";
+            var (drawn, png) = await call.ComputeAsync(lease, count, m =>
+            {
+                var images = m.Sample(count, seedValue);
+                return (images, json ? null : PngRenderer.Grid(images));
+            });
+            return Respond(model.Version, model.LatentDim, seedValue, drawn, png);
         }
 
-        // Seeded: the bytes depend only on (model version, n, seed, format). Clients may keep them
-        // but must revalidate, because a new model version changes them under the same URL.
-        var etag = $"\"{model.Version}.n{count}.s{seedValue}.{(json ? "json" : "png")}\"";
+        return await Seeded(call, cache, lease, count, seedValue, json);
+    }
+
+    /// <summary>
+    /// Seeded: the bytes depend only on (model version, n, seed, format). Clients may keep them but
+    /// must revalidate, because a new model version changes them under the same URL.
+    /// </summary>
+    private static async Task<Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult>> Seeded(
+        ModelCall call, SampleCache cache, ModelLease lease, int count, long seed, bool json)
+    {
+        var model = lease.Model;
+        var etag = $"\"{model.Version}.n{count}.s{seed}.{(json ? "json" : "png")}\"";
+        var headers = call.Context.Response.Headers;
         headers.ETag = etag;
         headers.CacheControl = "no-cache";
         headers.Vary = "Accept";
-        if (ResponseFormat.Matches(context.Request.Headers.IfNoneMatch, etag))
+        if (ResponseFormat.Matches(call.Request.Headers.IfNoneMatch, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var entry = cache.TryGet(model.Version, count, seedValue);
+        var entry = cache.TryGet(model.Version, count, seed);
         if (entry is null || (!json && !entry.HasPng))
         {
-            using var slot = await gate.EnterAsync(count, context.RequestAborted);
-            entry = cache.GetOrAdd(model.Version, count, seedValue, () => model.Sample(count, seedValue));
-            if (!json)
+            entry = await call.ComputeAsync(lease, count, m =>
             {
-                entry.Png(PngRenderer.Grid);
-            }
+                var added = cache.GetOrAdd(m.Version, count, seed, () => m.Sample(count, seed));
+                if (!json)
+                {
+                    added.Png(PngRenderer.Grid);
+                }
+
+                return added;
+            });
         }
 
-        return json
-            ? TypedResults.Ok(new SamplesResponse(model.Version, model.LatentDim, seedValue, entry.Images))
-            : TypedResults.File(entry.Png(PngRenderer.Grid), "image/png");
+        return Respond(model.Version, model.LatentDim, seed, entry.Images, json ? null : entry.Png(PngRenderer.Grid));
     }
+
+    private static Results<FileContentHttpResult, Ok<SamplesResponse>, StatusCodeHttpResult> Respond(
+        string version, int latentDim, long seed, IReadOnlyList<float[]> images, byte[]? png) =>
+        png is null
+            ? TypedResults.Ok(new SamplesResponse(version, latentDim, seed, images))
+            : TypedResults.File(png, "image/png");
 }

@@ -95,7 +95,7 @@ public sealed partial class CheckpointFollower(
             try
             {
                 var checkpoint = new Checkpoint(candidate.RunDirectory, candidate.Stem, metadata);
-                models.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms));
+                models.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
                 servedCreatedAt = candidate.CreatedAt;
                 var lag = time.GetUtcNow() - new DateTimeOffset(candidate.Seen.Written, TimeSpan.Zero);
                 LogSwapped(metadata.ModelVersion, lag.TotalMilliseconds);
