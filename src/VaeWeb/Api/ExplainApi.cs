@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using VaeWeb.Configuration;
 using VaeWeb.Serving;
 using VaeWeb.Vae.Latent;
 using VaeWeb.Vae.Model;
@@ -13,7 +13,57 @@ namespace VaeWeb.Api;
 /// <param name="Samples">Draws of ε to show, 1–64 (default 16).</param>
 /// <param name="K">Importance samples of IWAE_k, 1 to Vae:Serving:MaxEvaluationK (default Vae:Serving:EvaluationK).</param>
 /// <param name="Seed">Seed of the draws (default 0): the same seed and model give the same numbers.</param>
-public sealed record ExplainRequest(int? Index, float[]? Pixels, int? Samples, int? K, long? Seed);
+public sealed record ExplainRequest(int? Index, float[]? Pixels, int? Samples, int? K, long? Seed)
+{
+    /// <summary>"index", "pixels" or "upload": where the image came from (read, not a field of the body).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Source { get; private init; } = "index";
+
+    /// <summary>
+    /// Reads a JSON body (index or pixels, and the settings) or an uploaded image (settings in the
+    /// query); a setting sent both ways is refused. Samples, k and seed come back with their defaults.
+    /// </summary>
+    public static ExplainRequest Read(RequestBody body, HttpRequest http, VaeOptions options, CancellationToken cancellationToken)
+    {
+        var serving = options.Serving;
+        var json = body.OptionalJson<ExplainRequest>();
+        var samples = Setting(http, json, "samples", raw => QueryInput.WholeNumber(raw, "samples", ExplainApi.DefaultSamples, 1, ExplainApi.MaxSamples),
+            value => JsonInput.WholeNumber(value, "samples", ExplainApi.DefaultSamples, 1, ExplainApi.MaxSamples));
+        var k = Setting(http, json, "k", raw => QueryInput.WholeNumber(raw, "k", serving.EvaluationK, Ranges.MinEvaluationK, serving.MaxEvaluationK),
+            value => JsonInput.WholeNumber(value, "k", serving.EvaluationK, Ranges.MinEvaluationK, serving.MaxEvaluationK));
+        var seed = Setting(http, json, "seed", raw => QueryInput.Seed(raw) ?? 0, value => JsonInput.Seed(value) ?? 0);
+        if (json is not { } obj)
+        {
+            return new ExplainRequest(null, RequestBodies.Upload(body, options, cancellationToken), samples, k, seed) { Source = "upload" };
+        }
+
+        var (index, pixels) = (JsonInput.Field(obj, "index"), JsonInput.Field(obj, "pixels"));
+        return (index, pixels) switch
+        {
+            ({ }, { }) => throw BadInputException.Invalid("index", "Send either index (a test-set image) or pixels, not both."),
+            ({ } i, null) => new ExplainRequest(JsonInput.WholeNumber(i, "index", 0, int.MinValue, int.MaxValue), null, samples, k, seed),
+            (null, { } one) => new ExplainRequest(null, JsonInput.Vector(one, "pixels", ModelConfig.Pixels, unitRange: true), samples, k, seed) { Source = "pixels" },
+            _ => throw BadInputException.Invalid("index", $"The JSON body must hold index (a test-set image) or pixels ({ModelConfig.Pixels} numbers in [0, 1])."),
+        };
+    }
+
+    /// <summary>A setting from the query (uploads) or the JSON body, never both.</summary>
+    private static T Setting<T>(HttpRequest http, JsonElement? json, string field, Func<string?, T> fromQuery, Func<JsonElement?, T> fromJson)
+    {
+        var inBody = json is { } obj ? JsonInput.Field(obj, field) : null;
+        if (!http.Query.TryGetValue(field, out var values))
+        {
+            return fromJson(inBody);
+        }
+
+        if (inBody is not null)
+        {
+            throw BadInputException.Invalid(field, $"{field} is given twice, in the query and in the body; send it once.");
+        }
+
+        return values.Count == 1 ? fromQuery(values[0]) : throw BadInputException.Invalid(field, $"{field} must be given once, got {values.Count} values.");
+    }
+}
 
 /// <summary>
 /// One image through the VAE, every term of the derivation measured. Densities are in nats with every
@@ -81,37 +131,14 @@ public static class ExplainApi
         [AsParameters] ModelCall call,
         ModelDatasets datasets)
     {
-        var serving = call.Settings.Serving;
-        var request = call.Request;
-        var body = await call.ReadBodyAsync(imagesAllowed: true);
-        var json = body.OptionalJson<ExplainRequest>();
-        var samples = WholeNumber(request, json, "samples", DefaultSamples, 1, MaxSamples);
-        var k = WholeNumber(request, json, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
-        var seed = Seed(request, json);
-        var index = json is { } obj && JsonInput.Field(obj, "index") is { } indexValue
-            ? JsonInput.WholeNumber(indexValue, "index", 0, int.MinValue, int.MaxValue)
-            : (int?)null;
-        if (index is not null && JsonInput.Field(json!.Value, "pixels") is not null)
-        {
-            throw BadInputException.Invalid("index", "Send either index (a test-set image) or pixels, not both.");
-        }
-
-        if (json is { } o && index is null && JsonInput.Field(o, "pixels") is null)
-        {
-            throw BadInputException.Invalid("index", $"The JSON body must hold index (a test-set image) or pixels ({ModelConfig.Pixels} numbers in [0, 1]).");
-        }
-
-        var given = index is not null ? null
-            : json is { } pixelsBody ? RequestBodies.JsonImages(pixelsBody, serving.MaxItems).Pixels
-            : RequestBodies.Upload(body, call.Settings, call.Aborted);
-
+        var request = ExplainRequest.Read(await call.ReadBodyAsync(imagesAllowed: true), call.Request, call.Settings, call.Aborted);
+        var (samples, k, seed) = (request.Samples!.Value, request.K!.Value, request.Seed!.Value);
         using var lease = call.Lease();
         var model = lease.Model;
-        var (image, label) = index is { } i ? TestImage(datasets.Of(model.Version).Test, i) : (given!, (int?)null);
+        var (image, label) = request.Index is { } i ? TestImage(datasets.Of(model.Version).Test, i) : (request.Pixels!, (int?)null);
         var e = await call.ComputeAsync(lease, samples + k, m => Explainer.Explain(m.Module, image, samples, k, seed));
-        var source = index is not null ? "index" : json is null ? "upload" : "pixels";
         return TypedResults.Ok(new ExplainResponse(
-            model.Version, model.Config.Likelihood, model.Config.Beta, model.Config.LatentDim, source, index, label, image,
+            model.Version, model.Config.Likelihood, model.Config.Beta, model.Config.LatentDim, request.Source, request.Index, label, image,
             e.Mu, e.LogVar, e.KlPerDimension, e.Kl, e.KlPerDimension.Count(v => v > KlProfile.DefaultThreshold), KlProfile.DefaultThreshold,
             samples, e.Draws, e.Draws.Average(d => d.SquaredError), e.MeanReconstruction, e.MeanLogLikelihood, e.MeanLoss, e.MeanElbo,
             e.DecodedMean, e.SquaredErrorOfMean, e.K, seed, e.ElboK, e.IwaeK, e.Gap, e.LogLikelihoodConstant, e.DecoderVariance, NoteText));
@@ -121,48 +148,4 @@ public static class ExplainApi
         i >= 0 && i < test.Count
             ? (test.Pixels(i), test.Labels[i])
             : throw new BadInputException(StatusCodes.Status404NotFound, "index", $"index must be from 0 to {test.Count - 1} (the test split), got {i}.");
-
-    /// <summary>A whole-number setting from the JSON body or, for an uploaded image, the query string; not both.</summary>
-    private static int WholeNumber(HttpRequest request, JsonElement? json, string field, int fallback, int min, int max)
-    {
-        var text = Query(request, json, field);
-        if (text is null)
-        {
-            return JsonInput.WholeNumber(json is { } obj ? JsonInput.Field(obj, field) : null, field, fallback, min, max);
-        }
-
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw BadInputException.Invalid(field, $"{field} must be an integer from {min} to {max}, got '{Shorten(text)}'.");
-    }
-
-    private static long Seed(HttpRequest request, JsonElement? json)
-    {
-        var text = Query(request, json, "seed");
-        if (text is null)
-        {
-            return JsonInput.Seed(json is { } obj ? JsonInput.Field(obj, "seed") : null) ?? 0;
-        }
-
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw BadInputException.Invalid("seed", $"seed must be a non-negative integer, got '{Shorten(text)}'.");
-    }
-
-    private static string? Query(HttpRequest request, JsonElement? json, string field)
-    {
-        if (!request.Query.TryGetValue(field, out var values))
-        {
-            return null;
-        }
-
-        if (json is { } obj && JsonInput.Field(obj, field) is not null)
-        {
-            throw BadInputException.Invalid(field, $"{field} is given twice, in the query and in the body; send it once.");
-        }
-
-        return values.Count == 1 ? values[0] : throw BadInputException.Invalid(field, $"{field} must be given once, got {values.Count} values.");
-    }
-
-    private static string Shorten(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "…";
 }
