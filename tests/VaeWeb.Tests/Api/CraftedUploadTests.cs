@@ -8,14 +8,15 @@ using Xunit.Abstractions;
 
 namespace VaeWeb.Tests.Api;
 
-/// <summary>The crafted-file corpus against /encode: each upload a 4xx problem naming its field or a digit, never a 5xx, each well within a second.</summary>
+/// <summary>
+/// The crafted-file corpus against /encode: each upload a 4xx problem naming its field or a digit, never a 5xx.
+/// How long each takes is printed, not asserted (no timing thresholds in tests); bench/uploads.sh measures it.
+/// </summary>
 [Collection(TrainedServiceCollection.Name)]
 public class CraftedUploadTests(TrainedServiceFixture service, ITestOutputHelper output)
 {
-    private static readonly TimeSpan PerUpload = TimeSpan.FromSeconds(1);
-
     [Fact]
-    public async Task Every_crafted_upload_is_a_problem_naming_its_field_or_a_digit_never_a_5xx_and_each_within_a_second()
+    public async Task Every_crafted_upload_is_a_problem_naming_its_field_or_a_digit_never_a_5xx()
     {
         var failures = new List<string>();
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -23,11 +24,6 @@ public class CraftedUploadTests(TrainedServiceFixture service, ITestOutputHelper
         foreach (var upload in CraftedFiles.All)
         {
             var (status, text, elapsed) = await SendAsync(upload);
-            for (var retry = 0; retry < 2 && elapsed > PerUpload; retry++)
-            {
-                // A shared 2-core machine stalls now and then: a slow answer counts if it is slow every time.
-                (status, text, elapsed) = await SendAsync(upload);
-            }
 
             if (elapsed > slowest.Time)
             {
@@ -36,7 +32,7 @@ public class CraftedUploadTests(TrainedServiceFixture service, ITestOutputHelper
 
             var outcome = Outcome(status, text, upload.Field);
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            if (!upload.Allowed.Contains(status) || outcome.StartsWith("wrong", StringComparison.Ordinal) || elapsed > PerUpload)
+            if (!upload.Allowed.Contains(status) || outcome.StartsWith("wrong", StringComparison.Ordinal))
             {
                 failures.Add($"{upload.Name}: {status} in {elapsed.TotalMilliseconds:0} ms (allowed {string.Join("/", upload.Allowed)}): {text[..Math.Min(text.Length, 300)]}");
             }
