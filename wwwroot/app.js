@@ -6,6 +6,7 @@ import { initDims } from './js/dims.js';
 import { initDraw } from './js/draw.js';
 import { initInterp } from './js/interp.js';
 import { decoder, initLatent, map } from './js/latent.js';
+import { initMapMode } from './js/mapmode.js';
 import { initSamples } from './js/samples.js';
 import { store } from './js/store.js';
 import { initTraining } from './js/training.js';
@@ -25,6 +26,7 @@ window.vaeweb = { ready: false, store, decoder, map };
 async function main() {
   initDraw();
   initInterp();
+  initMapMode();
   try {
     await initTraining();
   } catch (error) {

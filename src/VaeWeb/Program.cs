@@ -59,6 +59,7 @@ builder.Services.AddSingleton<SampleCache>();
 builder.Services.AddSingleton<InferenceGate>();
 builder.Services.AddSingleton<ModelDatasets>();
 builder.Services.AddSingleton<LatentCache>();
+builder.Services.AddSampleQuality();
 builder.Services.AddSingleton<EvaluationGate>();
 builder.Services.AddSingleton<TrainingStatusFeed>();
 builder.Services.AddSingleton<RunStore>();

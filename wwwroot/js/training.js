@@ -245,14 +245,19 @@ async function loadRuns() {
         run.runId, run.state, `${run.epochs?.length ?? 0}/${run.parameters.epochs}`, run.parameters.latentDim,
         run.parameters.beta, last ? last.testLoss.toFixed(2) : '—',
         run.startedAt ? new Date(run.startedAt).toLocaleString() : '—',
+        ...qualityCells(run.sampleQuality),
       ];
       for (const value of cells) {
         const cell = document.createElement('td');
         cell.textContent = String(value);
         row.append(cell);
       }
+      row.dataset.runId = run.runId;
+      row.dataset.scored = String(!!run.sampleQuality);
       return row;
     }));
+    // A run's sample scores are stored a few seconds after it completes: look again for them.
+    if (runs[0]?.state === 'completed' && !runs[0].sampleQuality && scoreRetries++ < 30) setTimeout(loadRuns, 2000);
   } catch (error) {
     $('runs-empty').hidden = false;
     $('runs-empty').textContent = `Run history unavailable: ${describe(error)}`;
@@ -260,6 +265,21 @@ async function loadRuns() {
 }
 
 const fixed = (v) => (v == null ? '—' : v.toFixed(2));
+
+let scoreRetries = 0;
+
+/** IS, FID and confident share of the run's final samples, prior / aggregate posterior (T = 1). */
+function qualityCells(quality) {
+  const of = (name) => quality?.samplers.find((s) => s.sampler === name && s.temperature === 1)?.scores;
+  const [prior, aggregate] = [of('prior'), of('aggregate')];
+  if (!prior || !aggregate) return ['—', '—', '—'];
+  const percent = (v) => `${(v * 100).toFixed(0)}%`;
+  return [
+    `${prior.inceptionScore.toFixed(2)} / ${aggregate.inceptionScore.toFixed(2)}`,
+    `${prior.frechetDistance.toFixed(0)} / ${aggregate.frechetDistance.toFixed(0)}`,
+    `${percent(prior.confidentShare)} / ${percent(aggregate.confidentShare)}`,
+  ];
+}
 
 function duration(seconds) {
   const s = Math.max(0, Math.round(seconds));

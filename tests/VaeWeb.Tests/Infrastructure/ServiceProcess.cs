@@ -55,6 +55,7 @@ public sealed class ServiceProcess : IDisposable
         ["Vae__Training__BatchSize"] = "64",
         ["Vae__Training__LatentDim"] = "8",
         ["Vae__Training__ProgressInterval"] = "00:00:00.020",
+        ["Vae__Judge__Enabled"] = "false",
     };
 
     public static ServiceProcess Start(IReadOnlyDictionary<string, string> environment)
