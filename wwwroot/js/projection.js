@@ -15,7 +15,7 @@ export function computeUmap(mu, onProgress = () => {}) {
     worker.onmessage = (e) => {
       if (e.data.progress != null) { onProgress(e.data.progress); return; }
       worker.terminate();
-      resolve({ embedding: e.data.embedding, milliseconds: e.data.milliseconds, epochs: e.data.epochs, neighbours: e.data.neighbours });
+      resolve(e.data);
     };
     worker.onerror = (e) => { worker.terminate(); reject(new Error(`UMAP failed: ${e.message}`)); };
     worker.postMessage({ mu: flat, n, d, seed: 42 }, [flat.buffer]);
