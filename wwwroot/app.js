@@ -4,6 +4,7 @@
 import { describe } from './js/api.js';
 import { initDims } from './js/dims.js';
 import { initDraw } from './js/draw.js';
+import { initExplain } from './js/explain.js';
 import { initInterp } from './js/interp.js';
 import { decoder, initLatent, map } from './js/latent.js';
 import { initMapMode } from './js/mapmode.js';
@@ -27,6 +28,7 @@ async function main() {
   initDraw();
   initInterp();
   initMapMode();
+  initExplain();
   try {
     await initTraining();
   } catch (error) {

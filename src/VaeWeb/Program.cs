@@ -66,6 +66,7 @@ builder.Services.AddSingleton<RunStore>();
 builder.Services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
 builder.Services.AddSingleton<TrainingService>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
+builder.Services.AddCheckpointFollower();
 
 var app = builder.Build();
 
@@ -98,6 +99,7 @@ app.MapSamplesApi().RequireReadAccess().RequireComputeLimit();
 app.MapEncodeApi().RequireReadAccess().RequireComputeLimit();
 app.MapDecodeApi().RequireReadAccess().RequireComputeLimit();
 app.MapReconstructApi().RequireReadAccess().RequireComputeLimit();
+app.MapExplainApi().RequireReadAccess().RequireComputeLimit();
 app.MapInterpolateApi().RequireReadAccess().RequireComputeLimit();
 app.MapDatasetApi().RequireReadAccess();
 app.MapLatentMapApi().RequireReadAccess().RequireComputeLimit();

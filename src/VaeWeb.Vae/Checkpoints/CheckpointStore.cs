@@ -221,6 +221,19 @@ public sealed class CheckpointStore
         }
     }
 
+    /// <summary>Reads one manifest without checking the files it lists; null when it does not parse (yet).</summary>
+    public static CheckpointManifest? TryReadManifest(string manifestPath)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllBytes(manifestPath), Json);
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Checks one checkpoint against its manifest; null when it verifies.</summary>
     public static string? Verify(string runDirectory, string stem, out CheckpointMetadata? metadata)
     {

@@ -7,16 +7,20 @@ namespace VaeWeb.Vae.Latent;
 /// <param name="Epsilon">ε, the draw.</param>
 /// <param name="Z">z = μ + σ ⊙ ε, the reparameterised latent.</param>
 /// <param name="Decoded">x̂, the decoder's mean for z (784 pixels in [0, 1]).</param>
-/// <param name="Reconstruction">The reconstruction term as trained: Σ(x − x̂)² (Gaussian) or the summed cross-entropy (Bernoulli).</param>
+/// <param name="SquaredError">Σ(x − x̂)² over the 784 pixels, whatever the likelihood.</param>
+/// <param name="Reconstruction">The reconstruction term as trained: Σ(x − x̂)² (Gaussian), the summed cross-entropy (Bernoulli), or −log p(x|z) with the calibrated σ² (calibrated).</param>
 /// <param name="LogLikelihood">log p(x|z) in nats, constant included: −Σ(x − x̂)² − (d/2)·ln π for the Gaussian decoder with σ² = ½; −cross-entropy for Bernoulli.</param>
 /// <param name="Loss">The loss as trained for this draw: reconstruction + β·KL.</param>
 /// <param name="Elbo">This draw's ELBO estimate: log p(x|z) − KL(q(z|x) ‖ p(z)).</param>
-public sealed record ExplainedDraw(float[] Epsilon, float[] Z, float[] Decoded, double Reconstruction, double LogLikelihood, double Loss, double Elbo);
+public sealed record ExplainedDraw(float[] Epsilon, float[] Z, float[] Decoded, double SquaredError, double Reconstruction, double LogLikelihood, double Loss, double Elbo);
 
 /// <summary>
 /// One image taken through the derivation: q(z|x) = N(μ, diag σ²), draws of z, their decodes, the loss
 /// as trained, the ELBO and IWAE_k, and their difference — an estimate of KL(q(z|x) ‖ p(z|x)), since
 /// log p(x) − KL(q(z|x) ‖ p(z|x)) = ELBO and IWAE_k → log p(x) as k grows.
+/// <para><see cref="DecoderVariance"/> is σ² of p(x|z) = N(x̂, σ²I): ½ for gaussian, the mean squared
+/// error per pixel over the draws for calibrated (so its value depends on how many draws were taken),
+/// null for bernoulli.</para>
 /// </summary>
 public sealed record Explanation(
     float[] Mu,
@@ -34,7 +38,8 @@ public sealed record Explanation(
     double ElboK,
     double IwaeK,
     double Gap,
-    double LogLikelihoodConstant);
+    double LogLikelihoodConstant,
+    double? DecoderVariance);
 
 public static class Explainer
 {
@@ -78,21 +83,29 @@ public static class Explainer
             ? (recon / (-2 * LikelihoodBound.GaussianDecoderVariance)) - constant
             : -recon;
         var decoded = logits.sigmoid().reshape(draws, -1);
+        var squaredPerDraw = (decoded - flatX).square().sum(1);
         var meanDecoded = model.Decoder.forward(mu).reshape(-1);
         var squaredError = (meanDecoded - flatX.reshape(-1)).square();
 
         var epsRows = Rows(eps);
         var zRows = Rows(z);
         var decodedRows = Rows(decoded);
+        var squaredValues = squaredPerDraw.to_type(ScalarType.Float64).data<double>().ToArray();
         var reconValues = recon.to_type(ScalarType.Float64).data<double>().ToArray();
         var logPxValues = logPx.to_type(ScalarType.Float64).data<double>().ToArray();
         var list = new List<ExplainedDraw>(draws);
         for (var i = 0; i < draws; i++)
         {
-            list.Add(new ExplainedDraw(epsRows[i], zRows[i], decodedRows[i], reconValues[i], logPxValues[i], reconValues[i] + (config.Beta * kl), logPxValues[i] - kl));
+            list.Add(new ExplainedDraw(epsRows[i], zRows[i], decodedRows[i], squaredValues[i], reconValues[i], logPxValues[i], reconValues[i] + (config.Beta * kl), logPxValues[i] - kl));
         }
 
         var elboK = -(bound.NegativeLogLikelihood[0] + bound.Kl[0]);
+        double? variance = config.Likelihood switch
+        {
+            Likelihood.Gaussian => LikelihoodBound.GaussianDecoderVariance,
+            Likelihood.Calibrated => Math.Max(squaredValues.Average() / ModelConfig.Pixels, VaeLoss.MinimumCalibratedVariance),
+            _ => null,
+        };
         return new Explanation(
             mu.reshape(-1).data<float>().ToArray(),
             logVar.reshape(-1).data<float>().ToArray(),
@@ -109,7 +122,8 @@ public static class Explainer
             elboK,
             bound.Iwae[0],
             bound.Iwae[0] - elboK,
-            constant);
+            constant,
+            variance);
     }
 
     private static float[][] Rows(Tensor t)

@@ -14,14 +14,10 @@ public static class RunsApi
         return group;
     }
 
-    public static Ok<IReadOnlyList<RunRecord>> ListRuns(RunStore store, RunQualityStore quality)
-    {
-        var scores = quality.All();
-        return TypedResults.Ok<IReadOnlyList<RunRecord>>([.. store.List().Select(r => r with { SampleQuality = scores.GetValueOrDefault(r.RunId) })]);
-    }
+    public static Ok<IReadOnlyList<RunRecord>> ListRuns(RunStore store) => TypedResults.Ok(store.List());
 
-    public static Results<Ok<RunRecord>, ProblemHttpResult> GetRun(string id, RunStore store, RunQualityStore quality) =>
+    public static Results<Ok<RunRecord>, ProblemHttpResult> GetRun(string id, RunStore store) =>
         store.Get(id) is { } run
-            ? TypedResults.Ok(run with { SampleQuality = quality.Get(id) })
+            ? TypedResults.Ok(run)
             : Problems.NotFound("No such run", $"There is no run with id '{id}'; GET /runs lists them.");
 }

@@ -152,6 +152,14 @@ public sealed class ServingOptions
     [Range(1, 10000)]
     public int MaxEvaluationK { get; set; } = 1000;
 
+    /// <summary>
+    /// How often a serve-only replica (Vae:Training:Enabled=false) looks for a newer checkpoint of the
+    /// trainer and the trainer's newest run history. Polling, not file watching: change notifications
+    /// do not cross machines on network file systems.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan FollowInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -12,7 +12,6 @@ public static class SampleQualityExtensions
         services.AddSingleton<Samplers>();
         services.AddSingleton<JudgeStore>();
         services.AddSingleton<SampleQuality>();
-        services.AddSingleton<RunQualityStore>();
         services.AddHostedService<JudgeWarmup>();
         services.AddHostedService<RunQualityRecorder>();
         return services;

@@ -9,7 +9,7 @@ namespace VaeWeb.Training;
 /// the run (so the run history compares runs by what they draw, not only by loss). Also scores the
 /// last completed run at start-up if it has no scores yet. Only the trainer records.
 /// </summary>
-public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQuality quality, RunQualityStore store, IOptions<VaeOptions> options, ILogger<RunQualityRecorder> logger) : BackgroundService
+public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQuality quality, RunStore runs, IOptions<VaeOptions> options, ILogger<RunQualityRecorder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,7 +20,7 @@ public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQu
 
         await foreach (var status in feed.Subscribe(stoppingToken))
         {
-            if (status is { State: RunState.Completed, RunId: { } runId, ModelVersion: { } version } && version.StartsWith(runId + ".", StringComparison.Ordinal) && !store.Has(runId))
+            if (status is { State: RunState.Completed, RunId: { } runId, ModelVersion: { } version } && version.StartsWith(runId + ".", StringComparison.Ordinal) && runs.Get(runId)?.SampleQuality is null)
             {
                 await RecordAsync(runId, version, stoppingToken);
             }
@@ -33,7 +33,7 @@ public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQu
         try
         {
             var report = await quality.MeasureAsync(version).WaitAsync(stoppingToken);
-            store.Put(runId, report);
+            runs.SetSampleQuality(runId, report);
             LogRecorded(runId, version);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

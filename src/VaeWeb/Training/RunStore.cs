@@ -9,29 +9,60 @@ namespace VaeWeb.Training;
 /// <summary>
 /// Run history in SQLite (<c>runs.db</c> in the state directory): runs with their parameters and
 /// state, and one row per finished epoch. The schema is created and migrated here, keyed on
-/// <c>PRAGMA user_version</c>.
+/// <c>PRAGMA user_version</c>. After every change the trainer also publishes the history as
+/// <c>runs.json</c> (<see cref="PublishedRunHistory"/>), which is what a serve-only replica reads:
+/// a replica never opens the database.
 /// </summary>
-public sealed class RunStore
+/// <remarks>
+/// Why replicas do not read SQLite, even read-only: WAL mode needs shared memory between every
+/// process using the database, so it does not work across machines on a network file system (a
+/// ReadWriteMany volume), and a read-only connection to a WAL database cannot open on a read-only
+/// mount once the trainer has closed it (no <c>-shm</c> file to map). A file replaced by rename
+/// reads the same everywhere and takes no lock.
+/// </remarks>
+public sealed partial class RunStore
 {
     private const int SchemaVersion = 1;
     private readonly string connectionString;
+    private readonly PublishedRunHistory published;
+    private readonly bool serveOnly;
+    private readonly Lock publishGate = new();
 
     public RunStore(IOptions<VaeOptions> options, JsonSerializerOptionsProvider json)
     {
         Json = json.Options;
         var directory = Path.GetFullPath(options.Value.StateDirectory);
-        Directory.CreateDirectory(directory);
         DatabasePath = Path.Combine(directory, "runs.db");
         connectionString = new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = true }.ToString();
+        published = new PublishedRunHistory(directory, Json);
+        serveOnly = !options.Value.Training.Enabled;
+        if (serveOnly)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
         Migrate();
+        CreateQualityTable();
+        Publish();
     }
 
     public string DatabasePath { get; }
 
+    /// <summary>The history file the trainer publishes and replicas read.</summary>
+    public string PublishedPath => published.Path;
+
     private JsonSerializerOptions Json { get; }
+
+    /// <summary>
+    /// On a serve-only replica: reads the trainer's newest published history if it changed since the
+    /// last read. True when it did (the caller then shows the trainer's latest recorded status).
+    /// </summary>
+    public bool RefreshPublished() => serveOnly && published.Refresh();
 
     public void Insert(string runId, RunParameters parameters, DateTimeOffset createdAt)
     {
+        EnsureTrainer();
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO runs (id, state, dataset, parameters, created_at) VALUES ($id, $state, $dataset, $parameters, $created)";
@@ -41,10 +72,12 @@ public sealed class RunStore
         command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(parameters, Json));
         command.Parameters.AddWithValue("$created", createdAt.ToString("O", CultureInfo.InvariantCulture));
         command.ExecuteNonQuery();
+        Publish();
     }
 
     public void SetState(string runId, RunState state, string? error = null, DateTimeOffset? at = null)
     {
+        EnsureTrainer();
         using var connection = Open();
         using var command = connection.CreateCommand();
         var stamp = (at ?? DateTimeOffset.UtcNow).ToString("O", CultureInfo.InvariantCulture);
@@ -59,6 +92,7 @@ public sealed class RunStore
         command.Parameters.AddWithValue("$at", stamp);
         command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
         command.ExecuteNonQuery();
+        Publish();
     }
 
     /// <summary>
@@ -67,6 +101,7 @@ public sealed class RunStore
     /// </summary>
     public void PrepareResume(string runId, RunParameters parameters, int checkpointEpoch)
     {
+        EnsureTrainer();
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         using (var update = connection.CreateCommand())
@@ -86,10 +121,12 @@ public sealed class RunStore
         }
 
         transaction.Commit();
+        Publish();
     }
 
     public void AddEpoch(string runId, EpochMetrics metrics)
     {
+        EnsureTrainer();
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
@@ -108,11 +145,13 @@ public sealed class RunStore
         command.Parameters.AddWithValue("$ips", metrics.ImagesPerSecond);
         command.Parameters.AddWithValue("$version", (object?)metrics.ModelVersion ?? DBNull.Value);
         command.ExecuteNonQuery();
+        Publish();
     }
 
     /// <summary>Runs left queued or running by a process that died are marked interrupted; returns their ids.</summary>
     public IReadOnlyList<string> MarkAbandonedRunsInterrupted()
     {
+        EnsureTrainer();
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         var ids = new List<string>();
@@ -134,21 +173,44 @@ public sealed class RunStore
         }
 
         transaction.Commit();
+        Publish();
         return ids;
     }
 
     public bool IsEmpty()
     {
+        if (serveOnly)
+        {
+            return published.List(1).Count == 0;
+        }
+
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM runs";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
     }
 
-    public RunRecord? Get(string runId) => Query("WHERE id = $id", ("$id", runId)).FirstOrDefault();
+    public RunRecord? Get(string runId) => serveOnly ? published.Get(runId) : Query("WHERE id = $id", ("$id", runId)).FirstOrDefault();
 
     /// <summary>Newest first.</summary>
-    public IReadOnlyList<RunRecord> List(int limit = 100) => Query("ORDER BY created_at DESC LIMIT $limit", ("$limit", limit));
+    public IReadOnlyList<RunRecord> List(int limit = 100) => serveOnly ? published.List(limit) : Query("ORDER BY created_at DESC LIMIT $limit", ("$limit", limit));
+
+    private void EnsureTrainer()
+    {
+        if (serveOnly)
+        {
+            throw new InvalidOperationException("A serve-only replica (Vae:Training:Enabled=false) never writes the run history; the trainer owns it.");
+        }
+    }
+
+    /// <summary>Writes the newest runs to <c>runs.json</c> (temporary file, flushed, renamed) for the replicas.</summary>
+    private void Publish()
+    {
+        lock (publishGate)
+        {
+            published.Write(Query("ORDER BY created_at DESC LIMIT $limit", ("$limit", PublishedRunHistory.MostRuns)));
+        }
+    }
 
     private List<RunRecord> Query(string where, params (string Name, object Value)[] parameters)
     {
@@ -176,7 +238,7 @@ public sealed class RunStore
             }
         }
 
-        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id))).ToList();
+        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id), SampleQualityOf(connection, r.Id))).ToList();
     }
 
     private static List<EpochMetrics> Epochs(SqliteConnection connection, string runId)

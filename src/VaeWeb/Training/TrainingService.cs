@@ -121,14 +121,22 @@ public sealed partial class TrainingService(
             }
         }
 
-        var recent = store.List(1);
-        var last = recent.Count > 0 ? recent[0] : null;
-        if (last is not null)
-        {
-            feed.Publish(StatusOf(last));
-        }
-
+        ShowLastRecordedRun();
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the last run in the history the status <c>GET /train</c> shows: at start-up, and on a
+    /// serve-only replica each time the trainer publishes a newer history (the replica has no live
+    /// progress of its own, only what the trainer recorded).
+    /// </summary>
+    public void ShowLastRecordedRun()
+    {
+        var recent = store.List(1);
+        if (recent.Count > 0)
+        {
+            feed.Publish(StatusOf(recent[0]));
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

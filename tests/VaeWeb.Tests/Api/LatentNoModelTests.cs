@@ -16,6 +16,7 @@ public sealed class LatentNoModelTests : IDisposable
     [InlineData("POST", "/decode", "{\"z\":[0,0,0,0,0,0,0,0]}")]
     [InlineData("POST", "/interpolate", "{\"from\":{\"index\":0},\"to\":{\"index\":1}}")]
     [InlineData("POST", "/evaluate", "{}")]
+    [InlineData("POST", "/explain", "{\"index\":0}")]
     [InlineData("GET", "/latent-map", null)]
     [InlineData("GET", "/model", null)]
     public async Task Latent_endpoints_answer_503_without_a_model(string method, string path, string? json)

@@ -23,6 +23,7 @@ public sealed class ExplainerTests : IClassFixture<ExplainerTests.TrainedModel>
 
         Assert.Equal(8, e.Draws.Count);
         Assert.Equal(e.KlPerDimension.Sum(), e.Kl, 3);
+        Assert.All(e.Draws, d => Assert.Equal(d.SquaredError, d.Reconstruction, 6)); // gaussian: the trained term is the squared error
         foreach (var d in e.Draws)
         {
             Assert.Equal(d.Reconstruction + (trained.Trainer.Config.Model.Beta * e.Kl), d.Loss, 6);
