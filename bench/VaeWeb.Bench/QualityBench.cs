@@ -36,7 +36,7 @@ public static class QualityBench
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Judge: test accuracy {judge.TestAccuracy:P1}; real test digits IS {real.InceptionScore:F2}, FID {real.FrechetDistance:F1}, confident {real.ConfidentShare:P0}.");
         report.AppendLine();
-        report.AppendLine("| likelihood | sampler | IS | FID | confident | test loss (recon + KL) | −ELBO / IWAE₁₀₀ (nats) | grid |");
+        report.AppendLine("| likelihood | sampler | IS | FID | confident | test loss (recon + KL) | −ELBO / −IWAE₁₀₀ (nats) | grid |");
         report.AppendLine("| --- | --- | ---: | ---: | ---: | --- | --- | --- |");
 
         var options = Options.Create(new VaeOptions { StateDirectory = stateDirectory });
