@@ -15,6 +15,10 @@ let umapFor = null;
 let running = null;
 
 export function initMapMode() {
+  // A link can open the page on a projection: …/#map=umap.
+  const linked = new URLSearchParams(location.hash.slice(1)).get('map');
+  const radio = linked && document.querySelector(`input[name="projection"][value="${CSS.escape(linked)}"]`);
+  if (radio) radio.checked = true;
   for (const input of document.querySelectorAll('input[name="projection"]')) {
     input.addEventListener('change', () => apply());
   }
