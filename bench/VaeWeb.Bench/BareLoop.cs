@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VaeWeb.Vae.Data;
 using VaeWeb.Vae.Model;
+using VaeWeb.Vae;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -80,17 +81,17 @@ public sealed class BareLoop : IDisposable
         var m = mu.forward(h);
         var lv = logVar.forward(h);
         var eps = randn(m.shape, generator: generator);
-        var z = m + (lv * 0.5).exp() * eps;
+        var z = m.Plus(lv.Times(0.5).exp() * eps);
         var xHat = decoder.forward(z);
-        var recon = functional.mse_loss(xHat, x, Reduction.Sum) / size;
-        var kl = -0.5 * (1 + lv - m.square() - lv.exp()).sum() / size;
-        var loss = recon + kl;
+        var recon = functional.mse_loss(xHat, x, Reduction.Sum).Over(size);
+        var kl = (lv.Plus(1) - m.square() - lv.exp()).sum().Times(-0.5).Over(size);
+        var loss = recon.Plus(kl);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
         using (no_grad())
         {
-            lossSum!.add_(loss.detach() * size);
+            lossSum!.PlusInPlace(loss.detach().Times(size));
         }
 
         return clock.Elapsed.TotalSeconds;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using VaeWeb.Vae;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -54,7 +55,7 @@ public static class Profile
         {
             var channels = input.shape[1];
             var perChannel = functional.conv2d(input, conv.weight!.view(channels, 1, 3, 3), padding: [1, 1], groups: channels);
-            return perChannel.sum(1, keepdim: true).add(conv.bias!.view(1, 1, 1, 1));
+            return perChannel.sum(1, keepdim: true).Plus(conv.bias!.view(1, 1, 1, 1));
         }
     }
 

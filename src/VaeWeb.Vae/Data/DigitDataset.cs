@@ -91,7 +91,7 @@ public sealed class DigitDataset : IDisposable
         var raw = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], dtype: ScalarType.Byte);
         using (raw)
         {
-            var scaled = raw.to_type(ScalarType.Float32).div_(255f);
+            var scaled = raw.to_type(ScalarType.Float32).Over(255);
             return new DigitSplit(scaled, labels);
         }
     }

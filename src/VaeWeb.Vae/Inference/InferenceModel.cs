@@ -85,7 +85,7 @@ public sealed class InferenceModel : IDisposable
         var z = randn([n, LatentDim], generator: generator);
         if (temperature != 1.0)
         {
-            z = z * temperature;
+            z = z.Times(temperature);
         }
 
         return Rows.FromTensor(model.Decoder.forward(z));

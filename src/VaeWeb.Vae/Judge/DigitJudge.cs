@@ -102,7 +102,7 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
                 // A little noise and contrast jitter: samples are blurrier than real digits, and a judge
                 // that has only seen crisp strokes calls every blurry image the same class.
                 var x = train.Images.index_select(0, index);
-                x = (x * (0.6 + (0.4 * rand([x.shape[0], 1, 1, 1], generator: generator)))).clamp(0, 1);
+                x = (x * rand([x.shape[0], 1, 1, 1], generator: generator).Times(0.4).Plus(0.6)).ClampTo(0, 1);
                 optimizer.zero_grad();
                 var loss = functional.cross_entropy(judge.forward(x), labels.index_select(0, index));
                 loss.backward();
@@ -137,10 +137,11 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
         var features = Features(x);
         var p = functional.softmax(classes.forward(features).to_type(ScalarType.Float64), 1);
         var marginal = p.mean([0L], keepdim: true);
-        var kl = (p * ((p + 1e-12).log() - (marginal + 1e-12).log())).sum(1);
+        var kl = (p * (p.Plus(1e-12).log() - marginal.Plus(1e-12).log())).sum(1);
         var inception = Math.Exp(kl.mean().item<double>());
         var (top, cls) = p.max(1);
-        var confident = top.ge(ConfidentProbability).to_type(ScalarType.Float64).mean().item<double>();
+        using var confidentProbability = ConfidentProbability.ToScalar();
+        var confident = top.ge(confidentProbability).to_type(ScalarType.Float64).mean().item<double>();
         var histogram = new int[10];
         foreach (var c in cls.data<long>())
         {
@@ -190,7 +191,7 @@ public sealed class FeatureStatistics : IDisposable
     {
         var mean = features.mean([0L]);
         var centred = features - mean;
-        var covariance = centred.t().matmul(centred) / Math.Max(1, features.shape[0] - 1);
+        var covariance = centred.t().matmul(centred).Over(Math.Max(1, features.shape[0] - 1));
         return new FeatureStatistics(mean.detach().clone().MoveToOuterDisposeScope(), covariance.detach().clone().MoveToOuterDisposeScope());
     }
 
@@ -204,9 +205,9 @@ public sealed class FeatureStatistics : IDisposable
         using var scope = NewDisposeScope();
         var diff = (Mean - other.Mean).square().sum().item<double>();
         var (values, vectors) = linalg.eigh(Covariance);
-        var root = vectors.matmul(diag(values.clamp_min(0).sqrt())).matmul(vectors.t());
+        var root = vectors.matmul(diag(values.AtLeast(0).sqrt())).matmul(vectors.t());
         var product = root.matmul(other.Covariance).matmul(root);
-        var traceRoot = linalg.eigvalsh((product + product.t()) / 2).clamp_min(0).sqrt().sum().item<double>();
+        var traceRoot = linalg.eigvalsh(product.Plus(product.t()).Over(2)).AtLeast(0).sqrt().sum().item<double>();
         return diff + Covariance.trace().item<double>() + other.Covariance.trace().item<double>() - (2 * traceRoot);
     }
 

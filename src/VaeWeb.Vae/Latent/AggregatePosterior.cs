@@ -56,9 +56,9 @@ public sealed class AggregatePosterior
             var m = tensor(rows.SelectMany(r => r).Select(v => (double)v).ToArray(), [rows.Length, d]);
             var mean = m.mean([0L]);
             var centred = m - mean;
-            var covariance = centred.t().matmul(centred) / (rows.Length - 1);
+            var covariance = centred.t().matmul(centred).Over(rows.Length - 1);
             var ridge = Ridge * covariance.diagonal().mean().item<double>();
-            covariance += eye(d, dtype: ScalarType.Float64) * ridge;
+            covariance = covariance.Plus(eye(d, dtype: ScalarType.Float64), ridge);
             var l = linalg.cholesky(covariance).contiguous().data<double>().ToArray();
             var factor = new double[d, d];
             Buffer.BlockCopy(l, 0, factor, 0, l.Length * sizeof(double));

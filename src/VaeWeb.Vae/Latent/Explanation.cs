@@ -72,7 +72,7 @@ public static class Explainer
         var klPerDim = VaeLoss.KlPerDimension(mu, logVar).reshape(-1);
         var kl = klPerDim.sum().item<float>();
         var eps = randn([draws, config.LatentDim], generator: drawGenerator);
-        var z = mu + ((logVar * 0.5).exp() * eps);
+        var z = mu.Plus(logVar.Times(0.5).exp() * eps);
         var logits = model.Decoder.Logits(z);
         var flatX = x.reshape(1, -1);
         var recon = VaeLoss.ReconstructionPerImage(logits, flatX.expand(draws, -1), config.Likelihood);
@@ -80,7 +80,7 @@ public static class Explainer
         // Gaussian: the trained term is Σ(x − x̂)², the density adds σ² = ½'s constant; Bernoulli and
         // calibrated: the trained term already is −log p(x|z) (the calibrated σ² over these draws).
         var logPx = config.Likelihood == Likelihood.Gaussian
-            ? (recon / (-2 * LikelihoodBound.GaussianDecoderVariance)) - constant
+            ? recon.Over(-2 * LikelihoodBound.GaussianDecoderVariance).Minus(constant)
             : -recon;
         var decoded = logits.sigmoid().reshape(draws, -1);
         var squaredPerDraw = (decoded - flatX).square().sum(1);

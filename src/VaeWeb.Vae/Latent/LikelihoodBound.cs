@@ -52,9 +52,9 @@ public static class LikelihoodBound
         var likelihood = model.Config.Likelihood;
         var batch = x.shape[0];
         var (mu, logVar) = model.Encoder.forward(x);
-        var std = (logVar * 0.5).exp();
+        var std = logVar.Times(0.5).exp();
         var eps = randn([k, batch, mu.shape[1]], generator: generator);
-        var z = (mu.unsqueeze(0) + (std.unsqueeze(0) * eps)).reshape(k * batch, -1);
+        var z = mu.unsqueeze(0).Plus(std.unsqueeze(0) * eps).reshape(k * batch, -1);
         var logPx = new List<Tensor>();
         for (long start = 0; start < k * batch; start += samplesPerPass)
         {
@@ -67,10 +67,10 @@ public static class LikelihoodBound
             ? -VaeLoss.CalibratedNegativeLogLikelihood(-cat(logPx, 0), ModelConfig.Pixels).reshape(k, batch)
             : cat(logPx, 0).reshape(k, batch);
         // log p(z) − log q(z|x): the (d/2)·ln 2π terms cancel; (z − μ)/σ = ε.
-        var logPz = z.reshape(k, batch, -1).square().sum(-1) * -0.5;
-        var logQz = (eps.square() + logVar.unsqueeze(0)).sum(-1) * -0.5;
-        var logW = logPxAll + logPz - logQz;
-        var iwae = logW.logsumexp(0) - Math.Log(k);
+        var logPz = z.reshape(k, batch, -1).square().sum(-1).Times(-0.5);
+        var logQz = eps.square().Plus(logVar.unsqueeze(0)).sum(-1).Times(-0.5);
+        var logW = logPxAll.Plus(logPz) - logQz;
+        var iwae = logW.logsumexp(0).Minus(Math.Log(k));
         var negLogLikelihood = -logPxAll.mean([0L]);
         var kl = VaeLoss.KlPerImage(mu, logVar);
         return new BoundBatch(ToDoubles(negLogLikelihood), ToDoubles(kl), ToDoubles(iwae));
@@ -80,7 +80,13 @@ public static class LikelihoodBound
     private static Tensor LogLikelihood(Tensor logits, Tensor images, long start, long batch, Likelihood likelihood)
     {
         var size = logits.shape[0];
-        var index = arange(start, start + size, dtype: ScalarType.Int64) % batch;
+        var rows = new long[size];
+        for (var i = 0; i < size; i++)
+        {
+            rows[i] = (start + i) % batch;
+        }
+
+        var index = tensor(rows);
         var x = images.index_select(0, index);
         if (likelihood == Likelihood.Bernoulli)
         {
@@ -94,7 +100,7 @@ public static class LikelihoodBound
             return -squared;
         }
 
-        return (squared / (-2 * GaussianDecoderVariance)) - LogLikelihoodConstant(Likelihood.Gaussian);
+        return squared.Over(-2 * GaussianDecoderVariance).Minus(LogLikelihoodConstant(Likelihood.Gaussian));
     }
 
     private static double[] ToDoubles(Tensor t) => t.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();

@@ -84,7 +84,7 @@ public static class Pca
         var x = tensor(flat, [rows.Count, d], dtype: ScalarType.Float64);
         var mean = x.mean([0L]);
         var centred = x - mean;
-        var covariance = centred.t().matmul(centred) / (rows.Count - 1);
+        var covariance = centred.t().matmul(centred).Over(rows.Count - 1);
         var (values, vectors) = linalg.eigh(covariance);
         // eigh sorts eigenvalues ascending; the largest are the last columns.
         var eigenvalues = values.data<double>().ToArray();

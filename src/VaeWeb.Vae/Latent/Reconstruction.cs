@@ -38,6 +38,6 @@ public static class Reconstructions
         var m = Rows.ToTensor(mu, width);
         var lv = Rows.ToTensor(logVar, width);
         var eps = randn(m.shape, generator: generator);
-        return Rows.FromTensor(m + ((lv * 0.5).exp() * eps));
+        return Rows.FromTensor(m.Plus(lv.Times(0.5).exp() * eps));
     }
 }

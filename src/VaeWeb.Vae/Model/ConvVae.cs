@@ -64,8 +64,9 @@ public sealed class ConvVae : Module<Tensor, VaeOutput>
     {
         var (mu, logVar) = encoder.forward(x);
         using var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-        using var std = (logVar * 0.5).exp_();
-        using var z = mu + std * eps;
+        using var std = logVar.Times(0.5).exp_();
+        using var noise = std * eps;
+        using var z = mu.Plus(noise);
         return new VaeOutput(decoder.Logits(z), mu, logVar);
     }
 

@@ -79,7 +79,7 @@ public sealed class Decoder : Module<Tensor, Tensor>
         var h2 = forms.Relu(functional.conv_transpose2d(h1, deconv2.weight!.to(type), deconv2.bias!.to(type), strides: [2, 2], padding: [1, 1], output_padding: [1, 1]));
         var weight = output.weight!.to(type);
         var logits = forms.DepthwiseOutput
-            ? functional.conv2d(h2, weight.view(h2.shape[1], 1, 3, 3), padding: [1, 1], groups: h2.shape[1]).sum(1, keepdim: true).to(float32) + output.bias!.view(1, 1, 1, 1)
+            ? functional.conv2d(h2, weight.view(h2.shape[1], 1, 3, 3), padding: [1, 1], groups: h2.shape[1]).sum(1, keepdim: true).to(float32).Plus(output.bias!.view(1, 1, 1, 1))
             : functional.conv2d(h2, weight, output.bias!.to(type), padding: [1, 1]).to(float32);
         return logits.MoveToOuterDisposeScope();
     }
@@ -98,7 +98,7 @@ public sealed class Decoder : Module<Tensor, Tensor>
         using var perChannel = functional.conv2d(input, depthwiseWeight, padding: [1, 1], groups: inChannels);
         using var summed = perChannel.sum(1, keepdim: true);
         using var bias = output.bias!.view(1, 1, 1, 1);
-        return summed.add(bias);
+        return summed.Plus(bias);
     }
 
     /// <summary>The same NCHW-shaped tensor with its data stored channels-last.</summary>

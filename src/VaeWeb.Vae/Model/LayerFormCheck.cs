@@ -154,7 +154,7 @@ public static class LayerFormCheck
                 foreach (var (_, parameter) in model.named_parameters())
                 {
                     var fanIn = parameter.dim() > 1 ? parameter.shape.Skip(1).Aggregate(1L, (a, b) => a * b) : parameter.shape[0];
-                    using var values = (rand(parameter.shape, generator: generator) * 2 - 1) / Math.Sqrt(fanIn);
+                    using var values = rand(parameter.shape, generator: generator).Times(2).Minus(1).Over(Math.Sqrt(fanIn));
                     parameter.copy_(values);
                 }
             }
@@ -215,7 +215,7 @@ public static class LayerFormCheck
             using var scope = NewDisposeScope();
             var xs = x.narrow(0, 0, batch).to(dtype);
             var (mu, logVar) = vae.Encoder.forward(xs);
-            var z = mu + (logVar * 0.5).exp() * eps.narrow(0, 0, batch).to(dtype);
+            var z = mu.Plus(logVar.Times(0.5).exp() * eps.narrow(0, 0, batch).to(dtype));
             var logits = vae.Decoder.Logits(z);
             using var loss = VaeLoss.Compute(logits, xs, mu, logVar, vae.Config.Likelihood, vae.Config.Beta);
             loss.Loss.backward();

@@ -25,9 +25,11 @@ public static class VaeLoss
         var batch = x.shape[0];
         using var recon = ReconstructionPerImage(logits, x, likelihood);
         using var kl = KlPerImage(mu, logVar);
-        var reconMean = recon.sum() / batch;
-        var klMean = kl.sum() / batch;
-        var loss = beta == 1.0 ? reconMean + klMean : reconMean + klMean * beta;
+        using var reconSum = recon.sum();
+        using var klSum = kl.sum();
+        var reconMean = reconSum.Over(batch);
+        var klMean = klSum.Over(batch);
+        var loss = beta == 1.0 ? reconMean.Plus(klMean) : reconMean.Plus(klMean, beta);
         return new LossParts(loss, reconMean, klMean);
     }
 
@@ -68,10 +70,15 @@ public static class VaeLoss
     /// </summary>
     public static Tensor CalibratedNegativeLogLikelihood(Tensor squaredErrorPerImage, long pixels)
     {
-        using var variance = (squaredErrorPerImage.mean() / pixels).clamp_min(MinimumCalibratedVariance);
-        using var scaled = squaredErrorPerImage / (variance * 2);
-        using var logNormaliser = (variance * (2 * Math.PI)).log() * (pixels / 2.0);
-        return scaled + logNormaliser;
+        using var meanError = squaredErrorPerImage.mean();
+        using var perPixel = meanError.Over(pixels);
+        using var variance = perPixel.AtLeast(MinimumCalibratedVariance);
+        using var twiceVariance = variance.Times(2);
+        using var scaled = squaredErrorPerImage / twiceVariance;
+        using var circleVariance = variance.Times(2 * Math.PI);
+        using var logVariance = circleVariance.log();
+        using var logNormaliser = logVariance.Times(pixels / 2.0);
+        return scaled.Plus(logNormaliser);
     }
 
     /// <summary>KL(N(μ, σ²) ‖ N(0, I)) in closed form, one value per image.</summary>
@@ -86,7 +93,9 @@ public static class VaeLoss
     {
         using var variance = logVar.exp();
         using var muSq = mu.square();
-        using var inner = 1 + logVar - muSq - variance;
-        return inner * -0.5;
+        using var onePlusLogVar = logVar.Plus(1);
+        using var lessMuSq = onePlusLogVar - muSq;
+        using var inner = lessMuSq - variance;
+        return inner.Times(-0.5);
     }
 }

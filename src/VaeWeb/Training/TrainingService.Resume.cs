@@ -1,3 +1,4 @@
+using TorchSharp;
 using VaeWeb.Vae.Checkpoints;
 using VaeWeb.Vae.Training;
 using static TorchSharp.torch;
@@ -126,7 +127,8 @@ public sealed partial class TrainingService
         }
 
         using var noGrad = no_grad();
-        trainer.Model.parameters().First().fill_(float.NaN);
+        using var nan = float.NaN.ToScalar();
+        trainer.Model.parameters().First().fill_(nan);
     }
 
     /// <summary>What the training thread knows about the run between steps; touched by that thread only.</summary>

@@ -62,7 +62,7 @@ public class LayerFormTests
         {
             var xs = x.to(float32);
             var (mu, logVar) = model.Encoder.forward(xs);
-            var z = mu + (logVar * 0.5).exp() * eps.to(float32);
+            var z = mu.Plus(logVar.Times(0.5).exp() * eps.to(float32));
             var loss = VaeLoss.Compute(model.Decoder.Logits(z), xs, mu, logVar, Likelihood.Gaussian, beta: 1);
             loss.Loss.backward();
 
@@ -141,10 +141,10 @@ public class LayerFormTests
         var h3 = functional.relu(functional.linear(h2.flatten(1), p["encoder.fc.weight"], p["encoder.fc.bias"]));
         var mu = functional.linear(h3, p["encoder.mu.weight"], p["encoder.mu.bias"]);
         var logVar = functional.linear(h3, p["encoder.logVar.weight"], p["encoder.logVar.bias"]);
-        var z = mu + (logVar * 0.5).exp() * eps;
+        var z = mu.Plus(logVar.Times(0.5).exp() * eps);
         var xHat = PlainDecoder(p, z, "decoder.").sigmoid();
         var reconstruction = (xHat - x).square().sum();
-        var kl = -0.5 * (1 + logVar - mu.square() - logVar.exp()).sum();
-        return (reconstruction + kl) / x.shape[0];
+        var kl = (logVar.Plus(1) - mu.square() - logVar.exp()).sum().Times(-0.5);
+        return reconstruction.Plus(kl).Over(x.shape[0]);
     }
 }
