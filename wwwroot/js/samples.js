@@ -99,7 +99,9 @@ async function loadQuality() {
     const model = await getJson('/model');
     quality = model.sampleQuality;
     showQuality(model.modelVersion);
+    // While a run trains its scores come when it ends; the judge and a measurement take seconds.
     if (quality && WAITING.has(quality.state)) qualityTimer = setTimeout(loadQuality, 2000);
+    else if (quality?.state === 'after-run') qualityTimer = setTimeout(loadQuality, 5000);
   } catch (e) {
     $('judge-state').textContent = `Scores unavailable: ${e.message}`;
   }

@@ -257,6 +257,7 @@ async function loadRuns() {
       return row;
     }));
     // A run's sample scores are stored a few seconds after it completes: look again for them.
+    if (runs[0]?.runId !== scoredRun) { scoredRun = runs[0]?.runId; scoreRetries = 0; }
     if (runs[0]?.state === 'completed' && !runs[0].sampleQuality && scoreRetries++ < 30) setTimeout(loadRuns, 2000);
   } catch (error) {
     $('runs-empty').hidden = false;
@@ -267,6 +268,7 @@ async function loadRuns() {
 const fixed = (v) => (v == null ? '—' : v.toFixed(2));
 
 let scoreRetries = 0;
+let scoredRun = null;
 
 /** IS, FID and confident share of the run's final samples, prior / aggregate posterior (T = 1). */
 function qualityCells(quality) {
