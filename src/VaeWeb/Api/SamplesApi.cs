@@ -81,6 +81,11 @@ public static class SamplesApi
         }
 
         var model = lease.Model;
+        if (choice.Kind == SamplerKind.Aggregate && !samplers.TryAggregate(model, out var reason))
+        {
+            return BadInputException.Problem(StatusCodes.Status400BadRequest, "sampler", $"sampler=aggregate is not available for this model: {reason}");
+        }
+
         var json = ResponseFormat.WantsJson(context.Request, format);
         var headers = context.Response.Headers;
         headers[ResponseFormat.ModelVersionHeader] = model.Version;

@@ -40,6 +40,22 @@ public sealed class Samplers(LatentCache cache, ModelDatasets datasets)
     public AggregatePosterior Aggregate(InferenceModel model) =>
         cache.GetOrCreate(model.Version, "aggregate-posterior", () => AggregatePosterior.Fit(model.Module, datasets.Of(model.Version).Train), out _);
 
+    /// <summary>Fits (or finds) the aggregate posterior; false with the reason when the training set cannot give one (a class with fewer than 2 images).</summary>
+    public bool TryAggregate(InferenceModel model, out string? reason)
+    {
+        try
+        {
+            Aggregate(model);
+            reason = null;
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+
     /// <summary>n decoded images (784 pixels each) drawn with <paramref name="choice"/>; the same seed gives the same bytes per model version.</summary>
     public float[][] Draw(InferenceModel model, int n, long seed, SamplerChoice choice)
     {

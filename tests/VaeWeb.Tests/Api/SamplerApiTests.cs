@@ -103,3 +103,27 @@ public class SamplerApiTests(TrainedServiceFixture service)
         await response.AssertInvalidFieldAsync("mu");
     }
 }
+
+/// <summary>A model trained on so few digits that some class has fewer than two training images.</summary>
+public class SamplerWithoutClassesTests
+{
+    [Fact]
+    public async Task Aggregate_samples_of_a_model_whose_training_set_lacks_a_class_are_a_400_naming_the_sampler()
+    {
+        using var factory = new TinyTrainSetFactory();
+        using var client = factory.CreateClient();
+        await factory.TrainAsync(client, new { epochs = 1, seed = 1 });
+
+        using var response = await client.GetAsync("/samples?n=4&seed=1&sampler=aggregate");
+
+        var message = await response.AssertInvalidFieldAsync("sampler");
+        Assert.Contains("training images", message, StringComparison.Ordinal);
+        using var prior = await client.GetAsync("/samples?n=4&seed=1");
+        Assert.Equal(HttpStatusCode.OK, prior.StatusCode);
+    }
+
+    private sealed class TinyTrainSetFactory : VaeWebFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Vae:Datasets:tiny:TrainLimit", "6")];
+    }
+}
