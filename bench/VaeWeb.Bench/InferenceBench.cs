@@ -19,7 +19,7 @@ public static class InferenceBench
     public static void Run(Report report, InferenceModel model, DigitSplit test, int runs, int threads)
     {
         set_num_threads(threads);
-        InferenceModel.ThreadsPerCall = threads;
+        model.ThreadsPerCall = threads;
         var latent = model.LatentDim;
         var t = $"{threads} thr";
         using var gen = new Generator(42);
@@ -53,7 +53,7 @@ public static class InferenceBench
     public static void SampleScaling(Report report, InferenceModel model, int runs, int threads)
     {
         set_num_threads(threads);
-        InferenceModel.ThreadsPerCall = threads;
+        model.ThreadsPerCall = threads;
         Stat? first = null;
         foreach (var n in new[] { 1, 16, 64, 256 })
         {

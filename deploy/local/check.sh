@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks and measures the scale-out topology of deploy/local on loopback, bounded in time (about
-# 3 minutes; --quick about 1): one trainer, two serve-only replicas (run as a user who cannot write
+# Checks and measures the scale-out topology of deploy/local on loopback, bounded in time (3-6
+# minutes; --quick 1-3, most of it the build): one trainer, two serve-only replicas (run as a user who cannot write
 # the state directory when started as root), nginx in front.
 #
 #   1. follow:     the trainer trains EPOCHS epochs; each replica must serve every new version within
@@ -9,7 +9,8 @@
 #                  way in one replica gets SIGKILL, two thirds in it is started again. Clients must
 #                  see 0 5xx and 0 socket errors.
 #   3. throughput: LOAD_SECONDS of the same load through nginx with 2 replicas, then with 1;
-#                  requests/s, per replica, per core, and the CPU the replicas used per request.
+#                  requests/s, per replica, per core; the CPU the replicas and nginx used, and how
+#                  busy the whole machine was (other work on it takes cores from the replicas).
 #
 # Needs nginx, wrk and curl (apt-get install -y nginx-light wrk curl). Exit 1 when a check fails.
 #   deploy/local/check.sh            # EPOCHS=10 KILL_SECONDS=30 LOAD_SECONDS=20
@@ -102,18 +103,36 @@ measure() {
   local label="$1" replicas="$2"
   local pids=() before=() after=() total=0
   for ((i = 0; i < replicas; i++)); do pids+=("$(pid_of "replica$i")"); done
+  pids+=("$(cat "$RUN_DIR/nginx.pid")")
   curl -s -o /dev/null "$LB/samples?n=16"
+  local workers
+  workers="$(pgrep -P "$(cat "$RUN_DIR/nginx.pid")" | tr '\n' ' ')"
+  read -r -a workers_a <<<"$workers"
+  pids+=("${workers_a[@]}")
   for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+  local machine_before machine_after
+  machine_before="$(machine_cpu)"
   wrk -t2 -c"$CONNECTIONS" -d"${LOAD_SECONDS}s" --timeout 30s --latency -s "$ROOT/bench/load-samples.lua" "$LB/samples?n=16" >"$RUN_DIR/wrk-$label.txt"
+  machine_after="$(machine_cpu)"
   for p in "${pids[@]}"; do after+=("$(cpu_seconds "$p")"); done
-  for i in "${!pids[@]}"; do total="$(awk -v t="$total" -v a="${after[$i]}" -v b="${before[$i]}" 'BEGIN { print t + a - b }')"; done
+  local nginx_cpu=0
+  for i in "${!pids[@]}"; do
+    if ((i < replicas)); then
+      total="$(awk -v t="$total" -v a="${after[$i]}" -v b="${before[$i]}" 'BEGIN { print t + a - b }')"
+    else
+      nginx_cpu="$(awk -v t="$nginx_cpu" -v a="${after[$i]}" -v b="${before[$i]}" 'BEGIN { print t + a - b }')"
+    fi
+  done
   local rps requests rss=""
   rps="$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' "$RUN_DIR/wrk-$label.txt")"
   requests="$(sed -n 's/.*requests=\([0-9]*\) .*/\1/p' "$RUN_DIR/wrk-$label.txt")"
-  for p in "${pids[@]}"; do rss+="$(rss_mb "$p")MB "; done
-  awk -v label="$label" -v r="$replicas" -v rps="$rps" -v n="$requests" -v cpu="$total" -v cores="$(nproc)" -v secs="$LOAD_SECONDS" -v rss="$rss" 'BEGIN {
-    printf "RESULT throughput %s replicas=%d rps=%.1f rps_per_replica=%.1f rps_per_core=%.1f replica_cpu_ms_per_request=%.1f replica_cores_busy=%.2f rss=%s\n",
-      label, r, rps, rps / r, rps / cores, 1000 * cpu / n, cpu / secs, rss }'
+  for ((i = 0; i < replicas; i++)); do rss+="$(rss_mb "${pids[$i]}")MB,"; done
+  awk -v label="$label" -v r="$replicas" -v rps="$rps" -v n="$requests" -v cpu="$total" -v ngx="$nginx_cpu" -v cores="$(nproc)" -v secs="$LOAD_SECONDS" -v rss="${rss%,}" \
+    -v mb="$machine_before" -v ma="$machine_after" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    split(mb, b, " "); split(ma, a, " "); busy = (a[1] - b[1]) / (a[2] - b[2])
+    printf "RESULT throughput %s replicas=%d rps=%.1f rps_per_replica=%.1f rps_per_core=%.1f rss=%s\n", label, r, rps, rps / r, rps / cores, rss
+    printf "RESULT throughput %s replica_cpu_ms_per_request=%.1f cpu_bound_ceiling_rps_per_core=%.0f replicas_used_cores=%.2f nginx_used_cores=%.2f machine_busy=%.0f%% loadavg=%s\n",
+      label, 1000 * cpu / n, n / cpu, cpu / secs, ngx / secs, 100 * busy, load }'
   grep RESULT "$RUN_DIR/wrk-$label.txt" | grep -v rps= | sed "s/^RESULT /RESULT throughput $label /"
   grep -q "status_5xx=0 " "$RUN_DIR/wrk-$label.txt" || fail "5xx in the $label measurement"
 }

@@ -34,9 +34,11 @@ build_app() {
 
 # The replicas run as a user who cannot write to the state directory when this runs as root, so
 # "never writes" is enforced by the file system, not only promised.
+# (Only when that user can reach the app's files: a checkout under a private home folder cannot.)
 replica_user() {
-  if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null; then
-    echo "setpriv --reuid=65534 --regid=65534 --clear-groups"
+  local as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  if [[ "$(id -u)" == 0 ]] && command -v setpriv >/dev/null && $as test -r "$APP_DIR/VaeWeb.dll" -a -x "$STATE"; then
+    echo "$as"
   fi
 }
 
@@ -48,13 +50,16 @@ start_service() {
   if [[ "$name" == replica* ]]; then read -r -a prefix <<<"$(replica_user)"; fi
   (
     cd "$APP_DIR"
-    exec env ASPNETCORE_ENVIRONMENT=Production HOME=/tmp \
+    # Workstation GC, as in the image: several instances share the cores.
+    exec env ASPNETCORE_ENVIRONMENT=Production HOME=/tmp DOTNET_gcServer=0 \
       Vae__StateDirectory="$STATE" \
       Vae__Security__KnownProxies__0=127.0.0.1 \
       Vae__Datasets__slice__Path=data/mnist Vae__Datasets__slice__TrainLimit="$TRAIN_LIMIT" Vae__Datasets__slice__TestLimit=512 \
       "$@" "${prefix[@]}" "${APP_CMD[@]}" --urls "http://127.0.0.1:$port"
   ) >>"$RUN_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
+  # Not a job of this shell: a SIGKILL on purpose is not reported as "Killed".
+  disown $!
 }
 
 start_trainer() {
@@ -145,5 +150,8 @@ model_version() {
 cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
+
+# Busy and total CPU time of the whole machine so far (jiffies), from /proc/stat.
+machine_cpu() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 
 rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }

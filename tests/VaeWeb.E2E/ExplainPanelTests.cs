@@ -11,6 +11,8 @@ public sealed class ExplainPanelTests(TrainedSite site)
     public async Task Scrolling_to_the_panel_explains_test_digit_0_with_typeset_equations_and_no_console_errors()
     {
         await using var session = await site.OpenAsync();
+        // The page's CSP has no 'unsafe-inline' styles: any inline style KaTeX wrote as markup would be refused here.
+        await session.Page.AddInitScriptAsync("window.cspViolations = []; document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));");
         var page = await OpenPanelAsync(session);
 
         await Expect(page.Locator("#explain-equations")).ToHaveAttributeAsync("data-rendered", "katex");
@@ -25,6 +27,8 @@ public sealed class ExplainPanelTests(TrainedSite site)
         // KaTeX's fonts came from the site and rendered: a typeset fraction is taller than a line of text.
         var height = await page.Locator("#explain-equations .formula").Nth(6).EvaluateAsync<double>("e => e.getBoundingClientRect().height");
         Assert.True(height > 30, $"IWAE equation is {height} px tall");
+        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.cspViolations"));
+        Assert.True(await page.EvaluateAsync<bool>("() => window.vaeweb.map.marks.has('explained')"), "μ is not marked on the latent map.");
         Assert.Empty(session.Errors);
     }
 

@@ -250,6 +250,19 @@ public sealed class ExplorerPageTests(TrainedSite site, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task At_first_view_the_strip_shows_the_default_walk_and_the_preview_the_digit_nearest_the_centre()
+    {
+        await using var session = await site.OpenAsync();
+        await session.GotoAsync();
+        var page = session.Page;
+
+        await Expect(page.Locator("#interp-strip canvas")).ToHaveCountAsync(10);
+        await Expect(page.Locator("#preview")).ToHaveAttributeAsync("data-centre", new System.Text.RegularExpressions.Regex("^[0-9]+$"));
+        await Expect(page.Locator("#preview-info")).ToContainTextAsync("nearest the centre");
+        Assert.Empty(session.Errors);
+    }
+
+    [Fact]
     public async Task An_out_of_range_interpolation_shows_the_API_message()
     {
         await using var session = await site.OpenAsync();

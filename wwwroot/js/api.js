@@ -30,11 +30,18 @@ async function problemOf(response) {
   return text ? { detail: text.slice(0, 300) } : null;
 }
 
-let apiKey = '';
+// The key for servers that protect training control (or reads) with X-Api-Key; empty sends none.
+// Kept for this tab only, so a key typed on a shared machine does not outlive the session.
+const KEY_STORAGE = 'vaeweb.apiKey';
+let apiKey = sessionStorage.getItem(KEY_STORAGE) || '';
 
-/** The key for servers that protect training control (or reads) with X-Api-Key; empty sends none. */
+export function getApiKey() {
+  return apiKey;
+}
+
 export function setApiKey(key) {
   apiKey = key || '';
+  sessionStorage.setItem(KEY_STORAGE, apiKey);
 }
 
 async function send(path, init) {

@@ -4,8 +4,8 @@
 import { getJson, showError } from './api.js';
 import { decoder, map } from './latent.js';
 import { store } from './store.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const box = $('dims-sliders');
 const error = $('dims-error');
 const SHOWN = 8;

@@ -5,8 +5,8 @@
 import { lossText, postBlob, showError } from './api.js';
 import { blank, drawDigit } from './pixels.js';
 import { store } from './store.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const canvas = $('draw-canvas');
 const recon = $('draw-recon');
 const input = $('draw-input');

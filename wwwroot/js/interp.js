@@ -4,8 +4,8 @@
 import { postJson, showError } from './api.js';
 import { blank, drawDigit } from './pixels.js';
 import { store } from './store.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const form = $('interp-form');
 const strip = $('interp-strip');
 const scrub = $('interp-scrub');
@@ -14,10 +14,13 @@ const error = $('interp-error');
 /** Endpoints chosen by button (a latent vector); an index typed afterwards takes over again. */
 const chosen = { from: null, to: null };
 let frames = [];
+/** Only the newest walk asked for is shown: an earlier answer that arrives late is dropped. */
+let latestRun = 0;
+let userRan = false;
 
 export function initInterp() {
   blank(frame);
-  form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
+  form.addEventListener('submit', (e) => { e.preventDefault(); userRan = true; run(); });
   for (const end of ['from', 'to']) {
     form.elements[`${end}Index`].addEventListener('input', () => setChosen(end, null));
   }
@@ -25,6 +28,9 @@ export function initInterp() {
     button.addEventListener('click', () => useSource(button.dataset.endpoint, button.dataset.source));
   }
   scrub.addEventListener('input', () => show(Number(scrub.value)));
+  // At first view the strip is not empty: the form's default walk, as soon as a model serves.
+  if (store.modelVersion) run();
+  store.on('model', () => { if (!userRan) run(); });
 }
 
 function useSource(end, source) {
@@ -51,6 +57,7 @@ function endpoint(end) {
 }
 
 async function run() {
+  const id = ++latestRun;
   showError(error, null);
   const steps = Number(form.elements.steps.value);
   try {
@@ -60,6 +67,7 @@ async function run() {
       steps,
       method: form.elements.method.value,
     });
+    if (id !== latestRun) return;
     frames = answer.images;
     strip.replaceChildren(...frames.map((pixels, i) => {
       const tile = document.createElement('canvas');
@@ -78,7 +86,7 @@ async function run() {
     scrub.disabled = false;
     show(0);
   } catch (e) {
-    showError(error, e);
+    if (id === latestRun) showError(error, e);
   }
 }
 

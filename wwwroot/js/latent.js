@@ -6,8 +6,8 @@ import { LiveDecoder } from './live.js';
 import { LatentMap } from './map.js';
 import { LABEL_COLOURS, blank, drawDigit } from './pixels.js';
 import { store } from './store.js';
+import { $, el, every } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const canvas = $('map');
 const preview = $('preview');
 const error = $('latent-error');
@@ -24,6 +24,8 @@ export const decoder = new LiveDecoder(
 
 let dragging = false;
 let downAt = null;
+/** Until the pointer (or a key) first moves the preview, it shows the digit nearest the map's centre. */
+let touched = false;
 
 export function initLatent() {
   blank(preview);
@@ -36,6 +38,9 @@ export function initLatent() {
     follow(e);
   });
   canvas.addEventListener('pointermove', (e) => { if (map.bounds) follow(e); });
+  canvas.addEventListener('pointerdown', () => { touched = true; }, { capture: true });
+  canvas.addEventListener('pointermove', () => { touched = true; }, { capture: true });
+  canvas.addEventListener('keydown', () => { touched = true; }, { capture: true });
   canvas.addEventListener('pointerup', (e) => {
     if (!dragging) return;
     dragging = false;
@@ -48,7 +53,7 @@ export function initLatent() {
   canvas.addEventListener('keydown', keyboard);
   store.on('model', () => load());
   store.on('drawing', (d) => { if (map.projection && d?.mu) map.mark('drawing', map.toPlane(d.mu)); });
-  setInterval(() => { $('decode-rate').textContent = String(decoder.rate); }, 500);
+  every(500, () => { $('decode-rate').textContent = String(decoder.rate); });
   return store.modelVersion ? load() : Promise.resolve(noModel());
 }
 
@@ -70,20 +75,33 @@ async function load() {
     if (store.drawing?.mu) map.mark('drawing', map.toPlane(store.drawing.mu));
     store.emit('map', data);
     showError(error, null);
+    await previewCentre();
   } catch (e) {
     showError(error, e);
   }
 }
 
+/**
+ * At first view the preview is not a black box: it shows the test digit nearest the map's centre
+ * (its point on the plane, decoded), until the pointer moves. Not counted as a live update.
+ */
+async function previewCentre() {
+  const { x0, x1, y0, y1 } = map.bounds;
+  const centre = { x: (x0 + x1) / 2, y: (y0 + y1) / 2 };
+  const point = map.nearest(centre, Infinity);
+  if (!point || touched) return;
+  const answer = await postJson('/decode', { z: map.toLatent(point.x, point.y) });
+  if (touched) return;
+  drawDigit(preview, answer.images[0]);
+  preview.dataset.centre = String(point.index);
+  $('preview-info').textContent = `nearest the centre: test #${point.index} (a ${point.label}) · model ${answer.modelVersion}`;
+}
+
 function legend() {
   $('map-legend').replaceChildren(...LABEL_COLOURS.map((colour, digit) => {
-    const item = document.createElement('span');
-    item.className = 'legend-item';
-    const dot = document.createElement('i');
-    dot.className = 'dot';
+    const dot = el('i', { className: 'dot' });
     dot.style.background = colour;
-    item.append(dot, document.createTextNode(String(digit)));
-    return item;
+    return el('span', { className: 'legend-item' }, dot, String(digit));
   }));
 }
 

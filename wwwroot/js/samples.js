@@ -5,8 +5,8 @@
 
 import { getImage, getJson, showError } from './api.js';
 import { store } from './store.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const form = $('samples-form');
 const image = $('samples-img');
 const download = $('samples-download');

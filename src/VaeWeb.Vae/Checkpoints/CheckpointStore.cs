@@ -235,7 +235,12 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Checks one checkpoint against its manifest; null when it verifies.</summary>
-    public static string? Verify(string runDirectory, string stem, out CheckpointMetadata? metadata)
+    /// <param name="includeOptimizer">
+    /// False checks only what serving reads (weights and metadata): a serve-only replica then reads a
+    /// third of the bytes (the Adam state is twice the weights), which matters when many of them
+    /// read one network volume after every epoch. Resuming needs the whole checkpoint.
+    /// </param>
+    public static string? Verify(string runDirectory, string stem, out CheckpointMetadata? metadata, bool includeOptimizer = true)
     {
         metadata = null;
         CheckpointManifest? manifest;
@@ -253,7 +258,7 @@ public sealed class CheckpointStore
             return "the manifest lists no files";
         }
 
-        foreach (var suffix in new[] { WeightsSuffix, OptimizerSuffix, MetadataSuffix })
+        foreach (var suffix in includeOptimizer ? [WeightsSuffix, OptimizerSuffix, MetadataSuffix] : new[] { WeightsSuffix, MetadataSuffix })
         {
             var name = stem + suffix;
             var path = Path.Combine(runDirectory, name);

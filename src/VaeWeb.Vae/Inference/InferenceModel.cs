@@ -26,11 +26,11 @@ public sealed class InferenceModel : IDisposable
     public string Version { get; }
 
     /// <summary>
-    /// LibTorch threads each inference call uses on its own thread (process setting, from
-    /// Vae:Serving:Threads). One keeps requests off the training thread's cores and lets
+    /// LibTorch threads each inference call uses on its own thread (the host gives Vae:Serving:Threads
+    /// when it builds the model). One keeps requests off the training thread's cores and lets
     /// concurrent requests run side by side instead of queueing on one OpenMP team.
     /// </summary>
-    public static int ThreadsPerCall
+    public int ThreadsPerCall
     {
         get => threadsPerCall;
         set
@@ -40,7 +40,7 @@ public sealed class InferenceModel : IDisposable
         }
     }
 
-    private static int threadsPerCall = 1;
+    private int threadsPerCall = 1;
 
     public ModelConfig Config => model.Config;
 
@@ -49,7 +49,7 @@ public sealed class InferenceModel : IDisposable
     public ConvVae Module => model;
 
     /// <summary>Copies the weights of <paramref name="source"/> into a new, independent module (computed as <paramref name="forms"/>, else as the source is).</summary>
-    public static InferenceModel CopyOf(ConvVae source, string version, LayerForms? forms = null)
+    public static InferenceModel CopyOf(ConvVae source, string version, LayerForms? forms = null, int threadsPerCall = 1)
     {
         var copy = new ConvVae(source.Config, forms ?? source.Forms);
         using (no_grad())
@@ -61,15 +61,15 @@ public sealed class InferenceModel : IDisposable
             }
         }
 
-        return new InferenceModel(copy, version);
+        return new InferenceModel(copy, version) { ThreadsPerCall = threadsPerCall };
     }
 
     /// <summary>Loads weights saved by <c>Module.save</c>.</summary>
-    public static InferenceModel Load(ModelConfig config, string weightsPath, string version, LayerForms? forms = null)
+    public static InferenceModel Load(ModelConfig config, string weightsPath, string version, LayerForms? forms = null, int threadsPerCall = 1)
     {
         var module = new ConvVae(config, forms);
         module.load(weightsPath);
-        return new InferenceModel(module, version);
+        return new InferenceModel(module, version) { ThreadsPerCall = threadsPerCall };
     }
 
     /// <summary>

@@ -48,8 +48,9 @@ public static class Explainer
     /// and IWAE over <paramref name="k"/> draws. Draws of ε come from a generator seeded with
     /// <paramref name="seed"/>; IWAE_k and the ELBO over the same k draws come from a second generator
     /// with the same seed, exactly as <c>POST /evaluate</c> draws them, so that for one test image the
-    /// two agree to the last digit. The gap IWAE_k − ELBO_k uses the same k draws and is never negative
-    /// (the log of a mean is at least the mean of the logs).
+    /// two agree to the last digit. The gap IWAE_k − ELBO_k uses the same k draws; it is ≥ 0 up to sampling
+    /// error (the log of a mean is at least the mean of the logs, but ELBO_k takes the KL in closed form
+    /// while IWAE_k samples log p(z) − log q(z|x), so at k = 1 the gap is zero only in expectation).
     /// </summary>
     public static Explanation Explain(ConvVae model, float[] image, int draws, int k, long seed)
     {

@@ -1,59 +1,88 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VaeWeb.Configuration;
 using VaeWeb.Imaging;
 
 namespace VaeWeb.Api;
 
 /// <summary>
-/// A request the latent endpoints cannot serve, with the field at fault. Parsing code throws it so
-/// the handlers stay linear; each handler turns it into a ProblemDetails body with an <c>errors</c>
-/// entry under the field's name, whatever the status (400, 404, 413, 415).
+/// A request the API cannot serve, with the field (or fields) at fault. Readers throw it so handlers
+/// stay linear (parse → compute → respond); <see cref="InputProblemFilter"/> turns it into a
+/// ProblemDetails body with an <c>errors</c> entry under each field's name, whatever the status
+/// (400, 404, 413, 415).
 /// </summary>
-public sealed class BadInputException(int statusCode, string field, string message) : Exception(message)
+public sealed class BadInputException : Exception
 {
-    public int StatusCode { get; } = statusCode;
+    public BadInputException(int statusCode, string field, string message)
+        : base(message)
+    {
+        StatusCode = statusCode;
+        Field = field;
+        Errors = new Dictionary<string, string[]> { [field] = [message] };
+    }
 
-    public string Field { get; } = field;
+    /// <summary>Every wrong field of a request at once (a training request reports them all in one answer).</summary>
+    public BadInputException(IDictionary<string, string[]> errors)
+        : base(string.Join(" ", errors.SelectMany(e => e.Value)))
+    {
+        StatusCode = StatusCodes.Status400BadRequest;
+        Field = null;
+        Errors = errors;
+    }
+
+    public int StatusCode { get; }
+
+    /// <summary>The one field at fault; null for a whole request's list of errors.</summary>
+    public string? Field { get; }
+
+    public IDictionary<string, string[]> Errors { get; }
 
     public static BadInputException Invalid(string field, string message) => new(StatusCodes.Status400BadRequest, field, message);
 
     public static BadInputException From(ImageInputException e) => new(e.StatusCode, e.Field, e.Message);
 
-    public ProblemHttpResult ToProblem() => Problem(StatusCode, Field, Message);
-
-    public static ProblemHttpResult Problem(int statusCode, string field, string message) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+    public ProblemHttpResult ToProblem() =>
+        TypedResults.Problem(new HttpValidationProblemDetails(Errors)
         {
-            Status = statusCode,
-            Title = statusCode switch
+            Status = StatusCode,
+            Title = (Field, StatusCode) switch
             {
-                StatusCodes.Status404NotFound => $"No such '{field}'",
-                StatusCodes.Status413PayloadTooLarge => $"'{field}' is too large",
-                StatusCodes.Status415UnsupportedMediaType => "Unsupported body",
-                _ => $"Invalid '{field}'",
+                (null, _) => "The request is not valid",
+                (_, StatusCodes.Status404NotFound) => $"No such '{Field}'",
+                (_, StatusCodes.Status413PayloadTooLarge) => $"'{Field}' is too large",
+                (_, StatusCodes.Status415UnsupportedMediaType) => "Unsupported body",
+                _ => $"Invalid '{Field}'",
             },
-            Detail = message,
+            Detail = Message,
         });
 }
 
-/// <summary>Adds the problem statuses the latent endpoints answer with to the OpenAPI document.</summary>
-public static class LatentEndpointConventions
+/// <summary>Thrown by <see cref="ModelCall.Lease"/> before the first model is published.</summary>
+public sealed class NoModelException() : Exception("No model is serving yet.");
+
+/// <summary>
+/// The one place bad input becomes an answer: every API group carries this filter, so a handler
+/// throws <see cref="BadInputException"/> or <see cref="NoModelException"/> from any depth and the
+/// client gets the same ProblemDetails (503 with <c>Retry-After</c> for no model).
+/// </summary>
+public sealed class InputProblemFilter(IOptions<VaeOptions> options) : IEndpointFilter
 {
-    public static RouteHandlerBuilder ProducesInputProblems(this RouteHandlerBuilder builder, params int[] statuses)
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        foreach (var status in statuses)
+        try
         {
-            builder.ProducesProblem(status);
+            return await next(context);
         }
-
-        return builder;
+        catch (BadInputException e)
+        {
+            return e.ToProblem();
+        }
+        catch (NoModelException)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(options.Value.Limits.NoModelRetryAfter.TotalSeconds));
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.NoModel();
+        }
     }
-
-    /// <summary>
-    /// Documents the request body's schema and content types. "*/*" is listed too because routing
-    /// answers a content type missing from this list with a bare 415 before the handler runs; the
-    /// handler's own 415 names the field and the types it takes.
-    /// </summary>
-    public static RouteHandlerBuilder AcceptsBody<T>(this RouteHandlerBuilder builder, bool isOptional, params string[] contentTypes)
-        where T : notnull =>
-        builder.Accepts<T>(isOptional, contentTypes[0], [.. contentTypes[1..], "*/*"]);
 }

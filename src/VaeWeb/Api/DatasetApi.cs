@@ -27,35 +27,27 @@ public static class DatasetApi
             .WithName("GetDataset")
             .WithSummary("The data set's name, split sizes and label counts")
             .WithDescription("name= picks a configured data set; the default is the one the serving model was trained on (or the configured default).")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest);
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         group.MapGet("/{split}/{index}", GetImage)
             .WithName("GetDatasetImage")
             .WithSummary("One image of the train or test split with its label")
             .WithDescription("A 28×28 PNG by default (label in the X-Label header); JSON {split, index, label, pixels} with Accept: application/json or format=json.")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .Produces<DatasetImageResponse>(StatusCodes.Status200OK, "application/json")
+            .ProducesImageOr<DatasetImageResponse>()
             .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         return group;
     }
 
-    public static Results<Ok<DatasetResponse>, ProblemHttpResult> GetDataset(
+    public static Ok<DatasetResponse> GetDataset(
         ModelHost models,
         ModelDatasets modelDatasets,
         DatasetCatalog catalog,
         [FromQuery(Name = "name")] string? name)
     {
-        try
-        {
-            var (resolved, data) = Resolve(name, models, modelDatasets, catalog);
-            return TypedResults.Ok(new DatasetResponse(resolved, catalog.Names.ToArray(), Summarise(data.Train), Summarise(data.Test)));
-        }
-        catch (BadInputException e)
-        {
-            return e.ToProblem();
-        }
+        var (resolved, data) = Resolve(name, models, modelDatasets, catalog);
+        return TypedResults.Ok(new DatasetResponse(resolved, catalog.Names.ToArray(), Summarise(data.Train), Summarise(data.Test)));
     }
 
-    public static Results<FileContentHttpResult, Ok<DatasetImageResponse>, ProblemHttpResult> GetImage(
+    public static Results<FileContentHttpResult, Ok<DatasetImageResponse>> GetImage(
         HttpContext context,
         ModelHost models,
         ModelDatasets modelDatasets,
@@ -65,47 +57,36 @@ public static class DatasetApi
         [FromQuery(Name = "name")] string? name,
         [FromQuery(Name = "format")] string? format)
     {
-        try
+        var json = ResponseFormat.WantsJson(context.Request, QueryInput.Format(format));
+        var splitName = split.ToLowerInvariant();
+        if (splitName is not ("train" or "test"))
         {
-            if (ResponseFormat.Validate(format) is { } formatProblem)
-            {
-                throw BadInputException.Invalid("format", formatProblem);
-            }
-
-            var splitName = split.ToLowerInvariant();
-            if (splitName is not ("train" or "test"))
-            {
-                throw new BadInputException(StatusCodes.Status404NotFound, "split", $"split must be 'train' or 'test', got '{split}'.");
-            }
-
-            var (resolved, data) = Resolve(name, models, modelDatasets, catalog);
-            var images = splitName == "train" ? data.Train : data.Test;
-            if (!int.TryParse(index, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i))
-            {
-                throw BadInputException.Invalid("index", $"index must be an integer from 0 to {images.Count - 1}, got '{index}'.");
-            }
-
-            if (i < 0 || i >= images.Count)
-            {
-                throw new BadInputException(StatusCodes.Status404NotFound, "index", $"index must be from 0 to {images.Count - 1} ({splitName} split of '{resolved}'), got {i}.");
-            }
-
-            var pixels = images.Pixels(i);
-            var label = images.Labels[i];
-            if (models.CurrentVersion is { } version)
-            {
-                context.Response.Headers[ResponseFormat.ModelVersionHeader] = version;
-            }
-
-            context.Response.Headers["X-Label"] = label.ToString(CultureInfo.InvariantCulture);
-            return ResponseFormat.WantsJson(context.Request, format)
-                ? TypedResults.Ok(new DatasetImageResponse(resolved, splitName, i, label, pixels))
-                : TypedResults.File(PngRenderer.Grid([pixels]), "image/png");
+            throw new BadInputException(StatusCodes.Status404NotFound, "split", $"split must be 'train' or 'test', got '{split}'.");
         }
-        catch (BadInputException e)
+
+        var (resolved, data) = Resolve(name, models, modelDatasets, catalog);
+        var images = splitName == "train" ? data.Train : data.Test;
+        if (!int.TryParse(index, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i))
         {
-            return e.ToProblem();
+            throw BadInputException.Invalid("index", $"index must be an integer from 0 to {images.Count - 1}, got '{index}'.");
         }
+
+        if (i < 0 || i >= images.Count)
+        {
+            throw new BadInputException(StatusCodes.Status404NotFound, "index", $"index must be from 0 to {images.Count - 1} ({splitName} split of '{resolved}'), got {i}.");
+        }
+
+        var pixels = images.Pixels(i);
+        var label = images.Labels[i];
+        if (models.CurrentVersion is { } version)
+        {
+            context.Response.Headers[ResponseFormat.ModelVersionHeader] = version;
+        }
+
+        context.Response.Headers["X-Label"] = label.ToString(CultureInfo.InvariantCulture);
+        return json
+            ? TypedResults.Ok(new DatasetImageResponse(resolved, splitName, i, label, pixels))
+            : TypedResults.File(PngRenderer.Grid([pixels]), "image/png");
     }
 
     private static (string Name, DigitDataset Data) Resolve(string? name, ModelHost models, ModelDatasets modelDatasets, DatasetCatalog catalog)

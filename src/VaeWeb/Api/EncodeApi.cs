@@ -1,9 +1,6 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using VaeWeb.Configuration;
-using VaeWeb.Serving;
 using VaeWeb.Vae.Latent;
 
 namespace VaeWeb.Api;
@@ -25,75 +22,64 @@ public sealed record EncodeResponse(
     long? Seed,
     float[]? Pixels);
 
+/// <summary>
+/// What <c>POST /encode</c> takes: one image (<c>pixels</c>, or an upload made MNIST-like) or a batch
+/// (<c>images</c>), each 784 numbers in [0, 1]; <c>sample</c> adds z = μ + σ·ε drawn with <c>seed</c>.
+/// An upload takes <c>sample</c> and <c>seed</c> from the query instead.
+/// </summary>
+public sealed record EncodeRequest(float[]? Pixels, float[][]? Images, bool? Sample, long? Seed)
+{
+    /// <summary>The images to encode: <c>[pixels]</c> or <c>images</c>.</summary>
+    public float[][] Batch => Pixels is { } one ? [one] : Images!;
+
+    public static EncodeRequest Read(RequestBody body, string? sample, string? seed, VaeOptions options, CancellationToken cancellationToken)
+    {
+        if (body.OptionalJson<EncodeRequest>() is { } json)
+        {
+            var wantsSample = JsonInput.Bool(JsonInput.Field(json, "sample"), "sample");
+            var seedValue = JsonInput.Seed(JsonInput.Field(json, "seed"));
+            var (pixels, images) = RequestBodies.JsonImages(json, options.Serving.MaxItems);
+            return new EncodeRequest(pixels, images, wantsSample, seedValue);
+        }
+
+        var querySample = QueryInput.Bool(sample, "sample");
+        var querySeed = QueryInput.Seed(seed);
+        return new EncodeRequest(RequestBodies.Upload(body, options, cancellationToken), null, querySample, querySeed);
+    }
+}
+
 /// <summary><c>POST /encode</c>: image(s) to the parameters of q(z|x).</summary>
 public static class EncodeApi
 {
-    private static readonly string[] JsonFields = ["pixels", "images", "sample", "seed"];
-
     public static RouteHandlerBuilder MapEncodeApi(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/encode", Encode)
             .WithTags("Latent space")
             .WithName("Encode")
             .WithSummary("Encode an image to μ and log σ² of q(z|x)")
             .WithDescription("Body: a PNG or JPEG (raw, or multipart field 'file'; any size, made MNIST-like: grayscale, light on dark, fitted to 20×20, centred by mass in 28×28), or JSON {\"pixels\":[784]} / {\"images\":[[784],…]} with values in [0, 1]. sample=true (JSON field or query) adds z = μ + σ·ε drawn with seed.")
-            .AcceptsBody<EncodeRequest>(false, "application/json", "image/png", "image/jpeg", "multipart/form-data")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)
+            .AcceptsImageOr<EncodeRequest>()
+            .Produces<EncodeResponse>()
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesNoModel()
             .DisableAntiforgery();
 
-    public static async Task<Results<Ok<EncodeResponse>, ProblemHttpResult>> Encode(
-        HttpContext context,
-        ModelHost models,
-        InferenceGate gate,
-        IOptions<VaeOptions> options,
+    public static async Task<Ok<EncodeResponse>> Encode(
+        [AsParameters] ModelCall call,
         [FromQuery(Name = "sample")] string? sample,
-        [FromQuery(Name = "seed")] string? seed,
-        CancellationToken cancellationToken)
+        [FromQuery(Name = "seed")] string? seed)
     {
-        var limits = options.Value;
-        try
+        var request = EncodeRequest.Read(await call.ReadBodyAsync(imagesAllowed: true), sample, seed, call.Settings, call.Aborted);
+        var seedValue = request.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        var wantsSample = request.Sample == true;
+        using var lease = call.Lease();
+        var (mu, logVar, z) = await call.ComputeAsync(lease, request.Batch.Length, m =>
         {
-            var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);
-            var json = body is RequestBody.Json j ? JsonInput.RequireObject(j.Root, JsonFields) : (System.Text.Json.JsonElement?)null;
-            var wantsSample = json is { } o ? JsonInput.Bool(JsonInput.Field(o, "sample"), "sample") : QueryBool(sample, "sample");
-            var seedValue = (json is { } o2 ? JsonInput.Seed(JsonInput.Field(o2, "seed")) : QuerySeed(seed)) ?? Random.Shared.NextInt64(0, long.MaxValue);
-            var inputs = RequestBodies.Images(body, json, limits, cancellationToken);
-
-            using var lease = models.TryAcquire();
-            if (lease is null)
-            {
-                return Problems.NoModel();
-            }
-
-            var model = lease.Model;
-            using var slot = await gate.EnterAsync(inputs.Images.Length, cancellationToken);
-            var (mu, logVar) = model.Encode(inputs.Images);
-            var z = wantsSample ? Reconstructions.Sample(mu, logVar, seedValue) : null;
-            context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
-            var single = inputs.Uploaded || json is { } o3 && JsonInput.Field(o3, "pixels") is not null;
-            return TypedResults.Ok(single
-                ? new EncodeResponse(model.Version, model.LatentDim, mu[0], logVar[0], z?[0], null, null, null, wantsSample ? seedValue : null, inputs.Images[0])
-                : new EncodeResponse(model.Version, model.LatentDim, null, null, null, mu, logVar, z, wantsSample ? seedValue : null, null));
-        }
-        catch (BadInputException e)
-        {
-            return e.ToProblem();
-        }
+            var (mu, logVar) = m.Encode(request.Batch);
+            return (mu, logVar, wantsSample ? Reconstructions.Sample(mu, logVar, seedValue) : null);
+        });
+        var (version, latentDim, seedShown) = (lease.Model.Version, lease.Model.LatentDim, wantsSample ? seedValue : (long?)null);
+        return TypedResults.Ok(request.Pixels is not null
+            ? new EncodeResponse(version, latentDim, mu[0], logVar[0], z?[0], null, null, null, seedShown, request.Pixels)
+            : new EncodeResponse(version, latentDim, null, null, null, mu, logVar, z, seedShown, null));
     }
-
-    internal static bool QueryBool(string? value, string field) => value switch
-    {
-        null => false,
-        _ when bool.TryParse(value, out var b) => b,
-        _ => throw BadInputException.Invalid(field, $"{field} must be true or false, got '{value}'."),
-    };
-
-    internal static long? QuerySeed(string? value) => value switch
-    {
-        null => null,
-        _ when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 0 => s,
-        _ => throw BadInputException.Invalid("seed", $"seed must be a non-negative integer, got '{value}'."),
-    };
 }
-
-/// <summary>The JSON form of an encode request (for the OpenAPI document).</summary>
-public sealed record EncodeRequest(float[]? Pixels, float[][]? Images, bool? Sample, long? Seed);

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VaeWeb.Configuration;
 using VaeWeb.Serving;
+using VaeWeb.Vae.Data;
+using VaeWeb.Vae.Inference;
 using VaeWeb.Vae.Latent;
 using VaeWeb.Vae.Model;
 using static TorchSharp.torch;
@@ -13,7 +15,18 @@ namespace VaeWeb.Api;
 /// <param name="K">Importance samples per image (default Vae:Serving:EvaluationK).</param>
 /// <param name="N">Evaluate the first n test images (default all).</param>
 /// <param name="Seed">Seed of the samples (default 0): the same seed and model give the same figures.</param>
-public sealed record EvaluateRequest(int? K, int? N, long? Seed);
+public sealed record EvaluateRequest(int? K, int? N, long? Seed)
+{
+    /// <summary>Reads the optional body; <c>k</c> and <c>seed</c> come back with their defaults filled in.</summary>
+    public static EvaluateRequest Read(RequestBody body, ServingOptions serving)
+    {
+        var obj = body.OptionalJson<EvaluateRequest>();
+        var k = JsonInput.WholeNumber(obj is { } o1 ? JsonInput.Field(o1, "k") : null, "k", serving.EvaluationK, Ranges.MinEvaluationK, serving.MaxEvaluationK);
+        int? n = obj is { } o2 && JsonInput.Field(o2, "n") is { } nValue ? JsonInput.WholeNumber(nValue, "n", 0, 1, int.MaxValue) : null;
+        var seed = (obj is { } o3 ? JsonInput.Seed(JsonInput.Field(o3, "seed")) : null) ?? 0;
+        return new EvaluateRequest(k, n, seed);
+    }
+}
 
 /// <summary>
 /// Test-set bounds in nats, averaged over images. <c>negativeElbo</c> = <c>negativeLogLikelihood</c> +
@@ -53,7 +66,9 @@ public static class EvaluateApi
             .WithSummary("Negative ELBO and IWAE_k bound (nats) of the serving model on the test split")
             .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; one evaluation at a time (429 while one runs); results are cached per model version, k, n and seed.")
             .AcceptsBody<EvaluateRequest>(true, "application/json")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesNoModel();
 
         // The whole test split at k = 100 is ~100k decoder passes: longer than the default request
         // timeout on a small machine. It is chunked, cancellable and one at a time instead.
@@ -62,47 +77,23 @@ public static class EvaluateApi
     }
 
     public static async Task<Results<Ok<EvaluateResponse>, ProblemHttpResult>> Evaluate(
-        HttpContext context,
-        ModelHost models,
+        [AsParameters] ModelCall call,
         ModelDatasets datasets,
         LatentCache cache,
-        EvaluationGate gate,
-        IOptions<VaeOptions> options,
-        CancellationToken cancellationToken)
+        EvaluationGate gate)
     {
-        var serving = options.Value.Serving;
-        int k;
-        int? n;
-        long seed;
-        try
-        {
-            var body = await RequestBodies.ReadAsync(context.Request, options.Value, imagesAllowed: false, cancellationToken);
-            var obj = body is RequestBody.Json json ? JsonInput.RequireObject(json.Root, "k", "n", "seed") : (System.Text.Json.JsonElement?)null;
-            k = JsonInput.WholeNumber(obj is { } o1 ? JsonInput.Field(o1, "k") : null, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
-            n = obj is { } o2 && JsonInput.Field(o2, "n") is { } nValue ? JsonInput.WholeNumber(nValue, "n", 0, 1, int.MaxValue) : null;
-            seed = (obj is { } o3 ? JsonInput.Seed(JsonInput.Field(o3, "seed")) : null) ?? 0;
-        }
-        catch (BadInputException e)
-        {
-            return e.ToProblem();
-        }
-
-        using var lease = models.TryAcquire();
-        if (lease is null)
-        {
-            return Problems.NoModel();
-        }
-
+        var request = EvaluateRequest.Read(await call.ReadBodyAsync(imagesAllowed: false), call.Settings.Serving);
+        using var lease = call.Lease();
         var model = lease.Model;
         var test = datasets.Of(model.Version).Test;
-        if (n > test.Count)
+        if (request.N > test.Count)
         {
-            return BadInputException.Problem(StatusCodes.Status400BadRequest, "n", $"n must be an integer from 1 to {test.Count} (the test split's size), got {n}.");
+            throw BadInputException.Invalid("n", $"n must be an integer from 1 to {test.Count} (the test split's size), got {request.N}.");
         }
 
-        var count = n ?? test.Count;
+        var (k, count, seed) = (request.K!.Value, request.N ?? test.Count, request.Seed!.Value);
         var key = $"evaluate:{k}:{count}:{seed}";
-        context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
+        call.Stamp(model);
         if (cache.TryGet<EvaluateResponse>(model.Version, key, out var cached))
         {
             return TypedResults.Ok(cached!);
@@ -110,7 +101,7 @@ public static class EvaluateApi
 
         if (!gate.TryEnter())
         {
-            context.Response.Headers.RetryAfter = "10";
+            call.Context.Response.Headers.RetryAfter = "10";
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status429TooManyRequests,
                 title: "An evaluation is running",
@@ -119,28 +110,7 @@ public static class EvaluateApi
 
         try
         {
-            var stopwatch = Stopwatch.StartNew();
-            var accumulator = new BoundAccumulator(model.Config.Likelihood, k);
-            using var generator = new Generator((ulong)seed);
-            var chunk = LikelihoodBound.ImagesPerChunk(k);
-            for (var start = 0; start < count; start += chunk)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                // Each chunk is synchronous in its own dispose scope; between chunks the thread is given
-                // back so queued requests run instead of waiting for the whole test set.
-                using (var batch = test.Images.narrow(0, start, Math.Min(chunk, count - start)))
-                {
-                    accumulator.Add(LikelihoodBound.EvaluateBatch(model.Module, batch, k, generator));
-                }
-
-                await Task.Yield();
-            }
-
-            var summary = accumulator.Summary();
-            var response = new EvaluateResponse(
-                model.Version, datasets.NameOf(model.Version), "test", summary.Images, k, seed, model.Config.Likelihood,
-                summary.DecoderVariance, summary.LogLikelihoodConstant, summary.NegativeElbo, summary.NegativeLogLikelihood,
-                summary.Kl, summary.Iwae, summary.IwaeStandardError, stopwatch.Elapsed.TotalSeconds, NoteText);
+            var response = await RunAsync(model, datasets.NameOf(model.Version), test, k, count, seed, call.Aborted);
             cache.Set(model.Version, key, response);
             return TypedResults.Ok(response);
         }
@@ -148,5 +118,31 @@ public static class EvaluateApi
         {
             gate.Release();
         }
+    }
+
+    private static async Task<EvaluateResponse> RunAsync(InferenceModel model, string dataset, DigitSplit test, int k, int count, long seed, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var accumulator = new BoundAccumulator(model.Config.Likelihood, k);
+        using var generator = new Generator((ulong)seed);
+        var chunk = LikelihoodBound.ImagesPerChunk(k);
+        for (var start = 0; start < count; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Each chunk is synchronous in its own dispose scope; between chunks the thread is given
+            // back so queued requests run instead of waiting for the whole test set.
+            using (var batch = test.Images.narrow(0, start, Math.Min(chunk, count - start)))
+            {
+                accumulator.Add(LikelihoodBound.EvaluateBatch(model.Module, batch, k, generator));
+            }
+
+            await Task.Yield();
+        }
+
+        var summary = accumulator.Summary();
+        return new EvaluateResponse(
+            model.Version, dataset, "test", summary.Images, k, seed, model.Config.Likelihood,
+            summary.DecoderVariance, summary.LogLikelihoodConstant, summary.NegativeElbo, summary.NegativeLogLikelihood,
+            summary.Kl, summary.Iwae, summary.IwaeStandardError, stopwatch.Elapsed.TotalSeconds, NoteText);
     }
 }

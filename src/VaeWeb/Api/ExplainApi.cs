@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using VaeWeb.Configuration;
 using VaeWeb.Serving;
 using VaeWeb.Vae.Latent;
 using VaeWeb.Vae.Model;
@@ -21,8 +19,8 @@ public sealed record ExplainRequest(int? Index, float[]? Pixels, int? Samples, i
 /// One image through the VAE, every term of the derivation measured. Densities are in nats with every
 /// constant included, the convention of <c>POST /evaluate</c>: <c>elboK</c> and <c>iwaeK</c> for a test
 /// image equal what /evaluate reports for that image alone with the same k and seed. <c>gap</c> =
-/// iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)): it is never negative, lies below the true KL in
-/// expectation and approaches it as k grows (IWAE_k → log p(x)). The per-draw figures (<c>draws</c>, <c>mean*</c>)
+/// iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)): it is ≥ 0 up to sampling error, lies below the true KL
+/// in expectation and approaches it as k grows (IWAE_k → log p(x)). The per-draw figures (<c>draws</c>, <c>mean*</c>)
 /// use the <c>samples</c> draws shown; elboK and iwaeK use k draws of their own from the same seed.
 /// </summary>
 public sealed record ExplainResponse(
@@ -65,9 +63,7 @@ public static class ExplainApi
     public const int MaxSamples = 64;
 
     private const string NoteText =
-        "log p(x) − KL(q(z|x) ‖ p(z|x)) = ELBO. iwaeK estimates log p(x) from below; gap = iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)), from below, and approaches it as k grows. Densities in nats, constants included, as POST /evaluate.";
-
-    private static readonly string[] Fields = ["index", "pixels", "samples", "k", "seed"];
+        "log p(x) − KL(q(z|x) ‖ p(z|x)) = ELBO. iwaeK estimates log p(x) from below; gap = iwaeK − elboK estimates KL(q(z|x) ‖ p(z|x)), from below, and approaches it as k grows (at k = 1 it is 0 only in expectation). Densities in nats, constants included, as POST /evaluate.";
 
     public static RouteHandlerBuilder MapExplainApi(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/explain", Explain)
@@ -75,83 +71,56 @@ public static class ExplainApi
             .WithName("Explain")
             .WithSummary("One image through the VAE: μ, σ, draws of ε and z, decodes, loss, ELBO, IWAE_k and their gap")
             .WithDescription("JSON {\"index\":n} (test split) or {\"pixels\":[784]}, with optional samples (1–64, default 16), k (IWAE, default Vae:Serving:EvaluationK) and seed (default 0); or a PNG/JPEG body or multipart file with samples, k and seed in the query. Always JSON.")
-            .AcceptsBody<ExplainRequest>(false, "application/json", "image/png", "image/jpeg", "multipart/form-data")
+            .AcceptsImageOr<ExplainRequest>()
             .Produces<ExplainResponse>(StatusCodes.Status200OK, "application/json")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesNoModel()
             .DisableAntiforgery();
 
-    public static async Task<Results<Ok<ExplainResponse>, ProblemHttpResult>> Explain(
-        HttpContext context,
-        ModelHost models,
-        ModelDatasets datasets,
-        InferenceGate gate,
-        IOptions<VaeOptions> options,
-        CancellationToken cancellationToken)
+    public static async Task<Ok<ExplainResponse>> Explain(
+        [AsParameters] ModelCall call,
+        ModelDatasets datasets)
     {
-        var limits = options.Value;
-        var serving = limits.Serving;
-        try
+        var serving = call.Settings.Serving;
+        var request = call.Request;
+        var body = await call.ReadBodyAsync(imagesAllowed: true);
+        var json = body.OptionalJson<ExplainRequest>();
+        var samples = WholeNumber(request, json, "samples", DefaultSamples, 1, MaxSamples);
+        var k = WholeNumber(request, json, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
+        var seed = Seed(request, json);
+        var index = json is { } obj && JsonInput.Field(obj, "index") is { } indexValue
+            ? JsonInput.WholeNumber(indexValue, "index", 0, int.MinValue, int.MaxValue)
+            : (int?)null;
+        if (index is not null && JsonInput.Field(json!.Value, "pixels") is not null)
         {
-            var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);
-            var json = body is RequestBody.Json j ? JsonInput.RequireObject(j.Root, Fields) : (JsonElement?)null;
-            var samples = WholeNumber(context.Request, json, "samples", DefaultSamples, 1, MaxSamples);
-            var k = WholeNumber(context.Request, json, "k", serving.EvaluationK, 1, serving.MaxEvaluationK);
-            var seed = Seed(context.Request, json);
-            var index = json is { } obj && JsonInput.Field(obj, "index") is { } indexValue
-                ? JsonInput.WholeNumber(indexValue, "index", 0, int.MinValue, int.MaxValue)
-                : (int?)null;
-            if (index is not null && JsonInput.Field(json!.Value, "pixels") is not null)
-            {
-                throw BadInputException.Invalid("index", "Send either index (a test-set image) or pixels, not both.");
-            }
-
-            if (json is { } o && index is null && JsonInput.Field(o, "pixels") is null)
-            {
-                throw BadInputException.Invalid("index", $"The JSON body must hold index (a test-set image) or pixels ({ModelConfig.Pixels} numbers in [0, 1]).");
-            }
-
-            var uploaded = index is null ? RequestBodies.Images(body, json, limits, cancellationToken) : null;
-
-            using var lease = models.TryAcquire();
-            if (lease is null)
-            {
-                return Problems.NoModel();
-            }
-
-            var model = lease.Model;
-            float[] image;
-            int? label = null;
-            if (index is { } i)
-            {
-                var test = datasets.Of(model.Version).Test;
-                if (i < 0 || i >= test.Count)
-                {
-                    throw new BadInputException(StatusCodes.Status404NotFound, "index", $"index must be from 0 to {test.Count - 1} (the test split), got {i}.");
-                }
-
-                image = test.Pixels(i);
-                label = test.Labels[i];
-            }
-            else
-            {
-                image = uploaded!.Images[0];
-            }
-
-            using var slot = await gate.EnterAsync(samples + k, cancellationToken);
-            var e = Explainer.Explain(model.Module, image, samples, k, seed);
-            context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
-            var source = index is not null ? "index" : uploaded!.Uploaded ? "upload" : "pixels";
-            return TypedResults.Ok(new ExplainResponse(
-                model.Version, model.Config.Likelihood, model.Config.Beta, model.Config.LatentDim, source, index, label, image,
-                e.Mu, e.LogVar, e.KlPerDimension, e.Kl, e.KlPerDimension.Count(v => v > KlProfile.DefaultThreshold), KlProfile.DefaultThreshold,
-                samples, e.Draws, e.Draws.Average(d => d.SquaredError), e.MeanReconstruction, e.MeanLogLikelihood, e.MeanLoss, e.MeanElbo,
-                e.DecodedMean, e.SquaredErrorOfMean, e.K, seed, e.ElboK, e.IwaeK, e.Gap, e.LogLikelihoodConstant, e.DecoderVariance, NoteText));
+            throw BadInputException.Invalid("index", "Send either index (a test-set image) or pixels, not both.");
         }
-        catch (BadInputException e)
+
+        if (json is { } o && index is null && JsonInput.Field(o, "pixels") is null)
         {
-            return e.ToProblem();
+            throw BadInputException.Invalid("index", $"The JSON body must hold index (a test-set image) or pixels ({ModelConfig.Pixels} numbers in [0, 1]).");
         }
+
+        var given = index is not null ? null
+            : json is { } pixelsBody ? RequestBodies.JsonImages(pixelsBody, serving.MaxItems).Pixels
+            : RequestBodies.Upload(body, call.Settings, call.Aborted);
+
+        using var lease = call.Lease();
+        var model = lease.Model;
+        var (image, label) = index is { } i ? TestImage(datasets.Of(model.Version).Test, i) : (given!, (int?)null);
+        var e = await call.ComputeAsync(lease, samples + k, m => Explainer.Explain(m.Module, image, samples, k, seed));
+        var source = index is not null ? "index" : json is null ? "upload" : "pixels";
+        return TypedResults.Ok(new ExplainResponse(
+            model.Version, model.Config.Likelihood, model.Config.Beta, model.Config.LatentDim, source, index, label, image,
+            e.Mu, e.LogVar, e.KlPerDimension, e.Kl, e.KlPerDimension.Count(v => v > KlProfile.DefaultThreshold), KlProfile.DefaultThreshold,
+            samples, e.Draws, e.Draws.Average(d => d.SquaredError), e.MeanReconstruction, e.MeanLogLikelihood, e.MeanLoss, e.MeanElbo,
+            e.DecodedMean, e.SquaredErrorOfMean, e.K, seed, e.ElboK, e.IwaeK, e.Gap, e.LogLikelihoodConstant, e.DecoderVariance, NoteText));
     }
+
+    private static (float[] Image, int? Label) TestImage(VaeWeb.Vae.Data.DigitSplit test, int i) =>
+        i >= 0 && i < test.Count
+            ? (test.Pixels(i), test.Labels[i])
+            : throw new BadInputException(StatusCodes.Status404NotFound, "index", $"index must be from 0 to {test.Count - 1} (the test split), got {i}.");
 
     /// <summary>A whole-number setting from the JSON body or, for an uploaded image, the query string; not both.</summary>
     private static int WholeNumber(HttpRequest request, JsonElement? json, string field, int fallback, int min, int max)

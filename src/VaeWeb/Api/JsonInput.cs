@@ -1,10 +1,29 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace VaeWeb.Api;
 
-/// <summary>Reads the fields of a JSON body strictly: every problem names its field and says what is allowed.</summary>
+/// <summary>
+/// Reads the fields of a JSON body strictly: every problem names its field and says what is allowed.
+/// The fields a body may hold are those of the request record the handler fills (the record the
+/// OpenAPI document shows), so document and reader cannot disagree.
+/// </summary>
 public static class JsonInput
 {
+    private static readonly ConcurrentDictionary<Type, string[]> FieldsByRecord = new();
+
+    /// <summary>The JSON names of <typeparamref name="T"/>'s constructor parameters, in order.</summary>
+    public static string[] FieldsOf<T>() =>
+        FieldsByRecord.GetOrAdd(typeof(T), type => type.GetConstructors()
+            .OrderByDescending(c => c.GetParameters().Length)
+            .First()
+            .GetParameters()
+            .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name!))
+            .ToArray());
+
+    /// <summary>A JSON object whose fields all belong to <typeparamref name="T"/>.</summary>
+    public static JsonElement RequireObject<T>(JsonElement root) => RequireObject(root, FieldsOf<T>());
+
     public static JsonElement RequireObject(JsonElement root, params string[] allowed)
     {
         if (root.ValueKind != JsonValueKind.Object)

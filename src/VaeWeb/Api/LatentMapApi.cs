@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using VaeWeb.Configuration;
 using VaeWeb.Serving;
 using VaeWeb.Vae.Latent;
 
@@ -38,35 +38,22 @@ public static class LatentMapApi
             .WithName("GetLatentMap")
             .WithSummary("Test-set μ projected to 2-D by PCA, with the projection")
             .WithDescription("n = how many test images (the first n; default all); mu=true adds each point's 64-D μ (for a projection of your own, such as the page's UMAP). Cached per model version: X-Cache says hit or miss.")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status503ServiceUnavailable);
+            .ProducesInputProblems(StatusCodes.Status400BadRequest)
+            .ProducesNoModel();
 
-    public static Results<Ok<LatentMapResponse>, ProblemHttpResult> GetLatentMap(
-        HttpContext context,
-        ModelHost models,
+    public static Ok<LatentMapResponse> GetLatentMap(
+        [AsParameters] ModelCall call,
         ModelDatasets datasets,
         LatentCache cache,
         [FromQuery(Name = "n")] string? n,
-        [FromQuery(Name = "mu")] string? mu = null)
+        [FromQuery(Name = "mu")] string? includeMu = null)
     {
-        using var lease = models.TryAcquire();
-        if (lease is null)
-        {
-            return Problems.NoModel();
-        }
-
+        using var lease = call.Lease();
         var model = lease.Model;
         var test = datasets.Of(model.Version).Test;
-        var count = test.Count;
-        if (n is not null && (!int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out count) || count < 2 || count > test.Count))
-        {
-            return BadInputException.Problem(StatusCodes.Status400BadRequest, "n", $"n must be an integer from 2 to {test.Count} (the test split's size), got '{n}'.");
-        }
+        var count = QueryInput.WholeNumber(n, "n", test.Count, Ranges.MinMapPoints, test.Count, " (the test split's size)");
 
-        var withMu = false;
-        if (mu is not null && !bool.TryParse(mu, out withMu))
-        {
-            return BadInputException.Problem(StatusCodes.Status400BadRequest, "mu", $"mu must be true or false, got '{mu}'.");
-        }
+        var withMu = QueryInput.Bool(includeMu, "mu");
 
         var map = cache.GetOrCreate(model.Version, $"latent-map:{count}", () =>
         {
@@ -84,8 +71,8 @@ public static class LatentMapApi
                 model.Version, datasets.NameOf(model.Version), count, points, pca.Mean, pca.Components, pca.ExplainedVariance, pca.ExplainedVarianceRatio, mu);
         }, out var hit);
 
-        context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
-        context.Response.Headers[CacheHeader] = hit ? "hit" : "miss";
+        call.Stamp(model);
+        call.Context.Response.Headers[CacheHeader] = hit ? "hit" : "miss";
         return TypedResults.Ok(withMu ? map : map with { Mu = null });
     }
 }

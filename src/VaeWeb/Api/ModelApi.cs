@@ -53,23 +53,17 @@ public static class ModelApi
             .WithTags("Latent space")
             .WithName("GetModel")
             .WithSummary("The serving model: architecture, parameter counts, settings, last metrics, KL per latent dimension and active units")
-            .ProducesInputProblems(StatusCodes.Status503ServiceUnavailable);
+            .ProducesNoModel();
 
-    public static Results<Ok<ModelResponse>, ProblemHttpResult> GetModel(
-        HttpContext context,
-        ModelHost models,
+    public static Ok<ModelResponse> GetModel(
+        [AsParameters] ModelCall call,
         ModelDatasets datasets,
         RunStore runs,
         LatentCache cache,
         LayerFormSelection layerForms,
         SampleQuality quality)
     {
-        using var lease = models.TryAcquire();
-        if (lease is null)
-        {
-            return Problems.NoModel();
-        }
-
+        using var lease = call.Lease();
         var model = lease.Model;
         var response = cache.GetOrCreate(model.Version, "model", () =>
         {
@@ -107,7 +101,7 @@ public static class ModelApi
                     layerForms.Decision.Checks));
         }, out _);
 
-        context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
+        call.Stamp(model);
         // Not cached with the rest: the scores arrive in the background after the first ask.
         return TypedResults.Ok(response with { SampleQuality = quality.StatusOf(model.Version) });
     }

@@ -2,21 +2,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace VaeWeb.Api;
 
-/// <summary>The ProblemDetails bodies the API answers with, so every error reads the same way.</summary>
+/// <summary>
+/// The ProblemDetails bodies of outcomes a handler returns (no such item, a conflict, no model).
+/// Bad input is thrown as <see cref="BadInputException"/> instead and rendered by <see cref="InputProblemFilter"/>.
+/// </summary>
 public static class Problems
 {
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(
-            new Dictionary<string, string[]> { [field] = [message] },
-            detail: message,
-            title: $"Invalid '{field}'");
-
-    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(
-            errors,
-            detail: string.Join(" ", errors.SelectMany(e => e.Value)),
-            title: "The request is not valid");
-
     public static ProblemHttpResult NoModel() =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using VaeWeb.Configuration;
 using VaeWeb.Imaging;
-using VaeWeb.Serving;
 using VaeWeb.Vae.Latent;
 using VaeWeb.Vae.Model;
 
@@ -23,6 +21,23 @@ public sealed record ReconstructResponse(
     double[] Kl,
     double[] Loss);
 
+/// <summary>What <c>POST /reconstruct</c> takes: one image (<c>pixels</c> or an upload) or a batch (<c>images</c>).</summary>
+public sealed record ReconstructRequest(float[]? Pixels, float[][]? Images)
+{
+    public float[][] Batch => Pixels is { } one ? [one] : Images!;
+
+    public static ReconstructRequest Read(RequestBody body, VaeOptions options, CancellationToken cancellationToken)
+    {
+        if (body.OptionalJson<ReconstructRequest>() is { } json)
+        {
+            var (pixels, images) = RequestBodies.JsonImages(json, options.Serving.MaxItems);
+            return new ReconstructRequest(pixels, images);
+        }
+
+        return new ReconstructRequest(RequestBodies.Upload(body, options, cancellationToken), null);
+    }
+}
+
 /// <summary><c>POST /reconstruct</c>: an image through encoder and decoder.</summary>
 public static class ReconstructApi
 {
@@ -31,57 +46,33 @@ public static class ReconstructApi
             .WithTags("Latent space")
             .WithName("Reconstruct")
             .WithSummary("Reconstruct images: decode μ of q(z|x), with the loss parts of each")
-            .WithDescription("Takes the same bodies as /encode. The PNG shows each input beside its reconstruction (one pair a row); JSON with Accept: application/json or format=json.")
-            .AcceptsBody<EncodeRequest>(false, "application/json", "image/png", "image/jpeg", "multipart/form-data")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .Produces<ReconstructResponse>(StatusCodes.Status200OK, "application/json")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status503ServiceUnavailable)
+            .WithDescription("Takes the same images as /encode. The PNG shows each input beside its reconstruction (one pair a row); JSON with Accept: application/json or format=json.")
+            .AcceptsImageOr<ReconstructRequest>()
+            .ProducesImageOr<ReconstructResponse>()
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesNoModel()
             .DisableAntiforgery();
 
-    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>, ProblemHttpResult>> Reconstruct(
-        HttpContext context,
-        ModelHost models,
-        InferenceGate gate,
-        IOptions<VaeOptions> options,
-        [FromQuery(Name = "format")] string? format,
-        CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct(
+        [AsParameters] ModelCall call,
+        [FromQuery(Name = "format")] string? format)
     {
-        var limits = options.Value;
-        try
+        var json = call.WantsJson(QueryInput.Format(format));
+        var request = ReconstructRequest.Read(await call.ReadBodyAsync(imagesAllowed: true), call.Settings, call.Aborted);
+        using var lease = call.Lease();
+        var inputs = request.Batch;
+        return await call.ComputeAsync<Results<FileContentHttpResult, Ok<ReconstructResponse>>>(lease, inputs.Length, m =>
         {
-            if (ResponseFormat.Validate(format) is { } formatProblem)
+            var result = Reconstructions.OfMean(m.Module, inputs);
+            if (!json)
             {
-                throw BadInputException.Invalid("format", formatProblem);
-            }
-
-            var body = await RequestBodies.ReadAsync(context.Request, limits, imagesAllowed: true, cancellationToken);
-            var json = body is RequestBody.Json j ? JsonInput.RequireObject(j.Root, "pixels", "images") : (System.Text.Json.JsonElement?)null;
-            var inputs = RequestBodies.Images(body, json, limits, cancellationToken);
-
-            using var lease = models.TryAcquire();
-            if (lease is null)
-            {
-                return Problems.NoModel();
-            }
-
-            var model = lease.Model;
-            using var slot = await gate.EnterAsync(inputs.Images.Length, cancellationToken);
-            var result = Reconstructions.OfMean(model.Module, inputs.Images);
-            context.Response.Headers[ResponseFormat.ModelVersionHeader] = model.Version;
-            if (!ResponseFormat.WantsJson(context.Request, format))
-            {
-                var pairs = inputs.Images.Zip(result.Images, (input, output) => new[] { input, output }).SelectMany(p => p).ToArray();
+                var pairs = inputs.Zip(result.Images, (input, output) => new[] { input, output }).SelectMany(p => p).ToArray();
                 return TypedResults.File(PngRenderer.Render(pairs, columns: 2), "image/png");
             }
 
-            var beta = model.Config.Beta;
-            var loss = result.Reconstruction.Zip(result.Kl, (r, k) => r + (beta * k)).ToArray();
+            var loss = result.Reconstruction.Zip(result.Kl, (r, k) => r + (m.Config.Beta * k)).ToArray();
             return TypedResults.Ok(new ReconstructResponse(
-                model.Version, model.Config.Likelihood, result.Images, inputs.Images, result.Mu, result.Reconstruction, result.Kl, loss));
-        }
-        catch (BadInputException e)
-        {
-            return e.ToProblem();
-        }
+                m.Version, m.Config.Likelihood, result.Images, inputs, result.Mu, result.Reconstruction, result.Kl, loss));
+        });
     }
 }

@@ -9,6 +9,14 @@ namespace VaeWeb.Api;
 /// <summary>What a request body held: a JSON document, an encoded image, or nothing.</summary>
 public abstract record RequestBody
 {
+    /// <summary>The JSON document of the body; any other body is a 400 on <paramref name="field"/> with <paramref name="message"/>.</summary>
+    public JsonElement JsonOr(string field, string message) =>
+        this is Json json ? json.Root : throw BadInputException.Invalid(field, message);
+
+    /// <summary>The JSON object of a body that may be empty (null then), its fields those of <typeparamref name="T"/>.</summary>
+    public JsonElement? OptionalJson<T>() =>
+        this is Json json ? JsonInput.RequireObject<T>(json.Root) : null;
+
     public sealed record Json(JsonElement Root) : RequestBody;
 
     /// <summary>An encoded image; <paramref name="Field"/> is "body" for a raw upload, "file" for a form.</summary>
@@ -16,9 +24,6 @@ public abstract record RequestBody
 
     public sealed record Empty : RequestBody;
 }
-
-/// <summary>The images a request sent, already 784 values in [0, 1] each.</summary>
-public sealed record ImageInputs(float[][] Images, bool Uploaded);
 
 /// <summary>Reads bodies with a byte limit (413 beyond it) and turns uploads into MNIST-like inputs.</summary>
 public static class RequestBodies
@@ -101,38 +106,27 @@ public static class RequestBodies
     }
 
     /// <summary>
-    /// The images of a body: an upload (made MNIST-like) or JSON <c>pixels</c> (one image) or
-    /// <c>images</c> (a batch of up to <paramref name="maxItems"/>).
+    /// The images of a JSON body: <c>pixels</c> (one image) or <c>images</c> (a batch of up to
+    /// <paramref name="maxItems"/>), each 784 numbers in [0, 1].
     /// </summary>
-    public static ImageInputs Images(RequestBody body, JsonElement? json, VaeOptions options, CancellationToken cancellationToken)
+    public static (float[]? Pixels, float[][]? Images) JsonImages(JsonElement obj, int maxItems)
     {
-        switch (body)
+        var pixels = JsonInput.Field(obj, "pixels");
+        var images = JsonInput.Field(obj, "images");
+        return (pixels, images) switch
         {
-            case RequestBody.Image image:
-                return new ImageInputs([Preprocess(image, options, cancellationToken)], Uploaded: true);
-            case RequestBody.Json when json is { } obj:
-                var pixels = JsonInput.Field(obj, "pixels");
-                var images = JsonInput.Field(obj, "images");
-                if (pixels is not null && images is not null)
-                {
-                    throw BadInputException.Invalid("pixels", "Send either pixels (one image) or images (a batch), not both.");
-                }
-
-                if (pixels is { } one)
-                {
-                    return new ImageInputs([JsonInput.Vector(one, "pixels", ModelConfig.Pixels, unitRange: true)], Uploaded: false);
-                }
-
-                if (images is { } many)
-                {
-                    return new ImageInputs(JsonInput.Vectors(many, "images", ModelConfig.Pixels, unitRange: true, options.Serving.MaxItems), Uploaded: false);
-                }
-
-                throw BadInputException.Invalid("pixels", $"The JSON body must hold pixels ({ModelConfig.Pixels} numbers in [0, 1]) or images (1 to {options.Serving.MaxItems} such arrays).");
-            default:
-                throw BadInputException.Invalid("body", $"The request needs an image: {ImageContentTypes}.");
-        }
+            ({ }, { }) => throw BadInputException.Invalid("pixels", "Send either pixels (one image) or images (a batch), not both."),
+            ({ } one, null) => (JsonInput.Vector(one, "pixels", ModelConfig.Pixels, unitRange: true), null),
+            (null, { } many) => (null, JsonInput.Vectors(many, "images", ModelConfig.Pixels, unitRange: true, maxItems)),
+            _ => throw BadInputException.Invalid("pixels", $"The JSON body must hold pixels ({ModelConfig.Pixels} numbers in [0, 1]) or images (1 to {maxItems} such arrays)."),
+        };
     }
+
+    /// <summary>An uploaded PNG or JPEG made MNIST-like (784 values in [0, 1]); any other body is a 400.</summary>
+    public static float[] Upload(RequestBody body, VaeOptions options, CancellationToken cancellationToken) =>
+        body is RequestBody.Image image
+            ? Preprocess(image, options, cancellationToken)
+            : throw BadInputException.Invalid("body", $"The request needs an image: {ImageContentTypes}.");
 
     public static float[] Preprocess(RequestBody.Image image, VaeOptions options, CancellationToken cancellationToken)
     {

@@ -2,16 +2,23 @@ using Microsoft.Net.Http.Headers;
 
 namespace VaeWeb.Api;
 
+/// <summary>The <c>format</c> query parameter of the endpoints that answer an image or its numbers.</summary>
+public enum OutputFormat
+{
+    Png,
+    Json,
+}
+
 /// <summary>PNG or JSON, chosen by <c>format=</c> or the <c>Accept</c> header (PNG when neither asks for JSON).</summary>
 public static class ResponseFormat
 {
     public const string ModelVersionHeader = "X-Model-Version";
 
-    public static bool WantsJson(HttpRequest request, string? format)
+    public static bool WantsJson(HttpRequest request, OutputFormat? format)
     {
-        if (!string.IsNullOrEmpty(format))
+        if (format is { } chosen)
         {
-            return format.Equals("json", StringComparison.OrdinalIgnoreCase);
+            return chosen == OutputFormat.Json;
         }
 
         var accept = request.GetTypedHeaders().Accept;
@@ -48,12 +55,6 @@ public static class ResponseFormat
 
         return false;
     }
-
-    /// <summary>Null when <paramref name="format"/> is absent or known; otherwise the message for a 400.</summary>
-    public static string? Validate(string? format) =>
-        string.IsNullOrEmpty(format) || format is "json" or "png" || format.Equals("json", StringComparison.OrdinalIgnoreCase) || format.Equals("png", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : $"format must be 'png' or 'json', got '{format}'.";
 
     private static double Quality(IList<MediaTypeHeaderValue> accept, string mediaType)
     {

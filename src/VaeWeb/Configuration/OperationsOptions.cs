@@ -61,6 +61,12 @@ public sealed class LimitsOptions
     /// <summary>What a 429 tells the client to wait (the <c>Retry-After</c> header, whole seconds).</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// What a 503 "no model yet" tells the client to wait (<c>Retry-After</c>, whole seconds): the
+    /// first model is served when the first epoch ends, which takes seconds to minutes.
+    /// </summary>
+    public TimeSpan NoModelRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a request may take before it is cancelled with 504 (event streams are exempt).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -65,19 +65,19 @@ public sealed class TrainingOptions
     [Range(1, 256)]
     public int Threads { get; set; } = 2;
 
-    [Range(1, 1000)]
+    [Range(Ranges.MinEpochs, Ranges.MaxEpochs)]
     public int Epochs { get; set; } = 30;
 
-    [Range(1, 4096)]
+    [Range(Ranges.MinBatchSize, Ranges.MaxBatchSize)]
     public int BatchSize { get; set; } = 128;
 
-    [Range(1e-7, 1.0)]
+    [Range(Ranges.MinLearningRate, Ranges.MaxLearningRate)]
     public double LearningRate { get; set; } = 5e-4;
 
-    [Range(2, 512)]
+    [Range(Ranges.MinLatentDim, Ranges.MaxLatentDim)]
     public int LatentDim { get; set; } = 64;
 
-    [Range(0.0, 1000.0)]
+    [Range(Ranges.MinBeta, Ranges.MaxBeta)]
     public double Beta { get; set; } = 1.0;
 
     public Likelihood Likelihood { get; set; } = Likelihood.Gaussian;
@@ -105,7 +105,7 @@ public sealed class TrainingOptions
 public sealed class ServingOptions
 {
     /// <summary>Most images or latent vectors one request may ask for.</summary>
-    [Range(1, 4096)]
+    [Range(Ranges.MinItems, Ranges.MaxItems)]
     public int MaxItems { get; set; } = 256;
 
     /// <summary>
@@ -145,11 +145,11 @@ public sealed class ServingOptions
     public int SmallRequestImages { get; set; } = 4;
 
     /// <summary>The importance samples per image of <c>POST /evaluate</c> when the request names none.</summary>
-    [Range(1, 10000)]
+    [Range(Ranges.MinEvaluationK, Ranges.MaxEvaluationK)]
     public int EvaluationK { get; set; } = 100;
 
     /// <summary>The most importance samples per image a request may ask for.</summary>
-    [Range(1, 10000)]
+    [Range(Ranges.MinEvaluationK, Ranges.MaxEvaluationK)]
     public int MaxEvaluationK { get; set; } = 1000;
 
     /// <summary>

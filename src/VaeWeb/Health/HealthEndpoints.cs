@@ -69,18 +69,21 @@ public static class HealthEndpoints
         return routes;
     }
 
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         var checks = report.Entries.ToDictionary(
             e => e.Key,
-            e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description });
-        var version = report.Entries.Values.SelectMany(e => e.Data).Where(d => d.Key == "modelVersion").Select(d => d.Value).FirstOrDefault();
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            modelVersion = version,
-            checks,
-        }));
+            e => new HealthCheckAnswer(e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description));
+        var version = report.Entries.Values.SelectMany(e => e.Data).Where(d => d.Key == "modelVersion").Select(d => d.Value as string).FirstOrDefault();
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new HealthAnswer(report.Status.ToString().ToLowerInvariant(), version, checks), Json));
     }
 }
+
+/// <summary>The body of <c>/healthz</c> and <c>/readyz</c>: healthy or unhealthy, the serving model, each check.</summary>
+public sealed record HealthAnswer(string Status, string? ModelVersion, IReadOnlyDictionary<string, HealthCheckAnswer> Checks);
+
+/// <summary>One check of <c>/readyz</c>.</summary>
+public sealed record HealthCheckAnswer(string Status, string? Description);

@@ -10,7 +10,7 @@ namespace VaeWeb.Serving;
 /// <summary>
 /// On a serve-only replica (<c>Vae:Training:Enabled=false</c>): every <c>Vae:Serving:FollowInterval</c>
 /// looks at the checkpoint manifests the trainer writes and, when one is newer than the model that
-/// serves, verifies it against its manifest, loads it and swaps it in (<see cref="ModelHost.Publish"/>:
+/// serves, verifies what serving reads (weights, metadata) against its manifest, loads it and swaps it in (<see cref="ModelHost.Publish"/>:
 /// requests in flight finish on the old model). A checkpoint that fails is skipped with one warning and
 /// never served. It also re-reads the trainer's published run history, so <c>GET /runs</c> and
 /// <c>GET /train</c> follow too. It reads only: nothing in the state directory is created, moved or deleted.
@@ -42,12 +42,13 @@ public sealed partial class CheckpointFollower(
         {
             do
             {
-                // Each look in its own try: a file system hiccup never stops following.
+                // Each look in its own try: a file system hiccup (or anything else) never stops following,
+                // and never stops the host, which keeps serving the model it has.
                 try
                 {
                     FollowOnce();
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LogLookFailed(e);
                 }
@@ -60,19 +61,16 @@ public sealed partial class CheckpointFollower(
         }
     }
 
-    /// <summary>One look: the run history, then the checkpoints.</summary>
+    /// <summary>One look: the run history and the checkpoints; <c>GET /train</c> then shows both.</summary>
     private void FollowOnce()
     {
-        if (runs.RefreshPublished())
-        {
-            training.ShowLastRecordedRun();
-        }
-
+        var historyChanged = runs.RefreshPublished();
+        var before = models.CurrentVersion;
         var manifests = ScanManifests();
-        if (servedCreatedAt == DateTimeOffset.MinValue && models.CurrentVersion is { } serving)
+        if (servedCreatedAt == DateTimeOffset.MinValue && before is not null)
         {
             // Loaded at start-up by the training service: remember how new it is.
-            servedCreatedAt = manifests.FirstOrDefault(m => m.Version == serving)?.CreatedAt ?? DateTimeOffset.MinValue;
+            servedCreatedAt = manifests.FirstOrDefault(m => m.Version == before)?.CreatedAt ?? DateTimeOffset.MinValue;
         }
 
         foreach (var candidate in manifests.Where(m => m.CreatedAt > servedCreatedAt && !rejected.Contains(m.Seen)).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Stem, StringComparer.Ordinal))
@@ -82,17 +80,22 @@ public sealed partial class CheckpointFollower(
                 break;
             }
         }
+
+        if (historyChanged || models.CurrentVersion != before)
+        {
+            training.ShowLastRecordedRun();
+        }
     }
 
     private bool TryServe(Candidate candidate)
     {
-        var problem = CheckpointStore.Verify(candidate.RunDirectory, candidate.Stem, out var metadata);
+        var problem = CheckpointStore.Verify(candidate.RunDirectory, candidate.Stem, out var metadata, includeOptimizer: false);
         if (problem is null && metadata is not null)
         {
             try
             {
                 var checkpoint = new Checkpoint(candidate.RunDirectory, candidate.Stem, metadata);
-                models.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms));
+                models.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
                 servedCreatedAt = candidate.CreatedAt;
                 var lag = time.GetUtcNow() - new DateTimeOffset(candidate.Seen.Written, TimeSpan.Zero);
                 LogSwapped(metadata.ModelVersion, lag.TotalMilliseconds);
@@ -184,6 +187,7 @@ public sealed partial class CheckpointFollower(
     [LoggerMessage(Level = LogLevel.Information, Message = "Serve-only: following the trainer's checkpoints in {Root} every {IntervalMs} ms")]
     private partial void LogFollowing(string root, double intervalMs);
 
+    // The lag compares this machine's clock with the manifest's modification time (the file server's on a network volume).
     [LoggerMessage(Level = LogLevel.Information, Message = "Now serving {ModelVersion}, {LagMs:F0} ms after the trainer wrote its manifest")]
     private partial void LogSwapped(string modelVersion, double lagMs);
 

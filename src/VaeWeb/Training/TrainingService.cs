@@ -51,6 +51,9 @@ public sealed partial class TrainingService(
 
     private TrainingOptions Training => options.Value.Training;
 
+    /// <summary>LibTorch threads each request's inference call uses (Vae:Serving:Threads), given to every published model.</summary>
+    private int ServingThreads => options.Value.Serving.Threads;
+
     /// <summary>The parameters of a run started with no body: the configured defaults.</summary>
     public RunParameters Defaults => new(
         Training.Epochs, Training.BatchSize, Training.LearningRate, Training.LatentDim, Training.Beta,
@@ -231,7 +234,7 @@ public sealed partial class TrainingService(
                 requests.RunWaitingRequests();
                 progress.LastEpoch = result;
                 store.AddEpoch(run.RunId, ToMetrics(result, version));
-                modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version, layerForms.Forms));
+                modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version, layerForms.Forms, ServingThreads));
                 requests.RunWaitingRequests();
                 LogEpoch(run.RunId, result.Epoch, result.Test.Loss, result.ImagesPerSecond);
 
@@ -305,7 +308,7 @@ public sealed partial class TrainingService(
             try
             {
                 var metadata = checkpoint.Metadata;
-                modelHost.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms));
+                modelHost.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, ServingThreads));
                 LogCheckpointLoaded(metadata.ModelVersion);
                 return;
             }

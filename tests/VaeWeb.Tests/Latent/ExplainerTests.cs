@@ -55,7 +55,7 @@ public sealed class ExplainerTests : IClassFixture<ExplainerTests.TrainedModel>
     }
 
     [Fact]
-    public void The_elbo_never_exceeds_iwae_so_the_gap_estimate_is_not_negative()
+    public void At_k_20_the_elbo_stays_below_iwae_so_the_gap_estimate_is_not_negative()
     {
         for (var index = 0; index < 8; index++)
         {

@@ -55,6 +55,7 @@ public class ReplicaFollowTests
         Assert.Equal([1, 2], runs!.Single(r => r.RunId == run.RunId).Epochs.Select(e => e.Epoch));
         Assert.Equal(RunState.Completed, status!.State);
         Assert.Equal(run.RunId, status.RunId);
+        Assert.Equal(served, status.ModelVersion);
         Assert.Contains(replica.Logs, l => l.Contains($"Now serving {served}", StringComparison.Ordinal));
     }
 
@@ -94,6 +95,9 @@ public class ReplicaFollowTests
 
         Assert.Contains(PublishedRunHistory.FileName, before.Keys);
         Assert.Equal(before, after);
+        // Epoch 1 was loaded at start-up; following swaps in only what is newer, once.
+        Assert.DoesNotContain(replica.Logs, l => l.Contains($"Now serving {runId}.e1,", StringComparison.Ordinal));
+        Assert.Single(replica.Logs, l => l.Contains($"Now serving {runId}.e2,", StringComparison.Ordinal));
     }
 
     [Fact]

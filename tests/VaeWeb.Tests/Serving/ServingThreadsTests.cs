@@ -37,7 +37,7 @@ public class ServingThreadsTests
         inferenceDone.Set();
         training.Join();
 
-        Assert.Equal(InferenceModel.ThreadsPerCall, servingWidth);
+        Assert.Equal(model.ThreadsPerCall, servingWidth);
         Assert.Equal(1, servingWidth);
         Assert.Equal(2, trainingWidthAfter);
     }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using VaeWeb.Training;
+using VaeWeb.Api;
 
-namespace VaeWeb.Api;
+namespace VaeWeb.Training;
 
 /// <summary><c>/runs</c>: the run history with parameters and per-epoch metrics.</summary>
 public static class RunsApi

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Options;
+using VaeWeb.Configuration;
+using VaeWeb.Vae.Checkpoints;
+
+namespace VaeWeb.Training;
+
+public static class TrainingRegistration
+{
+    /// <summary>The one training run: its service (hosted), status feed, run history and checkpoints.</summary>
+    public static IServiceCollection AddTraining(this IServiceCollection services)
+    {
+        services.AddSingleton<TrainingStatusFeed>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton(sp => new CheckpointStore(Path.GetFullPath(sp.GetRequiredService<IOptions<VaeOptions>>().Value.StateDirectory)));
+        services.AddSingleton<TrainingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
+        return services;
+    }
+}
