@@ -1,10 +1,9 @@
 // The latent map's projection switch: PCA (the map's own, from GET /latent-map) or UMAP of the same
 // test digits' μ, computed in the browser (a worker running the vendored umap-js) each time a new
 // model is served while UMAP is chosen. A UMAP plane point maps back to z by inverse-distance
-// weighting of its nearest embedded points' μ (projection.js).
+// weighting of its nearest embedded points' μ (projection.js, loaded only when UMAP is chosen).
 
 import { getJson, showError } from './api.js';
-import { computeUmap, IdwProjection, knnAccuracy } from './projection.js';
 import { map } from './latent.js';
 import { store } from './store.js';
 
@@ -24,16 +23,18 @@ export function initMapMode() {
   }
   store.on('map', (data) => {
     pca = data;
-    pcaAccuracy = knnAccuracy(data.points);
+    pcaAccuracy = null;
     umapFor = null;
-    describePca();
+    $('map').dataset.projection = 'pca';
     if (chosen() === 'umap') apply();
   });
 }
 
 const chosen = () => document.querySelector('input[name="projection"]:checked')?.value || 'pca';
 
-function describePca() {
+async function describePca() {
+  const { knnAccuracy } = await import('./projection.js');
+  pcaAccuracy ??= knnAccuracy(pca.points);
   const canvas = $('map');
   canvas.dataset.projection = 'pca';
   canvas.dataset.knn5 = pcaAccuracy.toFixed(4);
@@ -68,6 +69,8 @@ async function showUmap() {
   canvas.dataset.projection = 'umap-computing';
   status.textContent = 'UMAP: computing in your browser…';
   try {
+    const { computeUmap, IdwProjection, knnAccuracy } = await import('./projection.js');
+    pcaAccuracy ??= knnAccuracy(pca.points);
     const data = await getJson(`/latent-map?mu=true`);
     const result = await computeUmap(data.mu, (p) => { status.textContent = `UMAP: computing in your browser… ${(p * 100).toFixed(0)}%`; });
     // A newer model (or a switch back to PCA) arrived meanwhile: this embedding is of no use now.

@@ -32,8 +32,10 @@ export function initSamples() {
       refresh();
     });
   }
-  store.on('model', () => { refresh(); loadQuality(); });
-  if (store.modelVersion) return Promise.all([refresh(), loadQuality()]);
+  // GET /model is fetched once per version by the sliders' panel; its answer carries the scores.
+  store.on('model-info', (model) => showModel(model));
+  store.on('model', () => refresh());
+  if (store.modelVersion) return refresh();
   showNoModel();
   return Promise.resolve();
 }
@@ -96,15 +98,19 @@ async function loadQuality() {
   clearTimeout(qualityTimer);
   if (!store.modelVersion) return;
   try {
-    const model = await getJson('/model');
-    quality = model.sampleQuality;
-    showQuality(model.modelVersion);
-    // While a run trains its scores come when it ends; the judge and a measurement take seconds.
-    if (quality && WAITING.has(quality.state)) qualityTimer = setTimeout(loadQuality, 2000);
-    else if (quality?.state === 'after-run') qualityTimer = setTimeout(loadQuality, 5000);
+    showModel(await getJson('/model'));
   } catch (e) {
     $('judge-state').textContent = `Scores unavailable: ${e.message}`;
   }
+}
+
+function showModel(model) {
+  clearTimeout(qualityTimer);
+  quality = model.sampleQuality;
+  showQuality(model.modelVersion);
+  // While a run trains its scores come when it ends; the judge and a measurement take seconds.
+  if (quality && WAITING.has(quality.state)) qualityTimer = setTimeout(loadQuality, 2000);
+  else if (quality?.state === 'after-run') qualityTimer = setTimeout(loadQuality, 5000);
 }
 
 function showQuality(version) {
