@@ -7,6 +7,7 @@ import { initDraw } from './js/draw.js';
 import { initExplain } from './js/explain.js';
 import { initInterp } from './js/interp.js';
 import { decoder, initLatent, map } from './js/latent.js';
+import { initMapMode } from './js/mapmode.js';
 import { initSamples } from './js/samples.js';
 import { store } from './js/store.js';
 import { initTraining } from './js/training.js';
@@ -26,6 +27,7 @@ window.vaeweb = { ready: false, store, decoder, map };
 async function main() {
   initDraw();
   initInterp();
+  initMapMode();
   initExplain();
   try {
     await initTraining();

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 // Usage: VaeWeb.Bench [--runs N] [--threads T] [--scaling-runs N] [--no-scaling] [--only training,inference,scaling]
 //                     [--fashion DIR] [--out results.md] | --profile
+//        VaeWeb.Bench --quality STATE_DIR [--pictures DIR] [--out FILE]   (the README's quality table)
 //        VaeWeb.Bench --upload-latency --url U[,U2…] [--requests N] | --upload-soak --url U --pid P [--uploads N] [--concurrency C]
 var runs = IntArg("--runs", 5);
 var threads = IntArg("--threads", 2);
@@ -31,6 +32,12 @@ if (args.Contains("--upload-latency"))
 if (args.Contains("--upload-soak"))
 {
     return await UploadBench.SoakAsync(new Uri(StringArg("--url")!), IntArg("--pid", 0), IntArg("--uploads", 2000), IntArg("--concurrency", 4));
+}
+
+if (args.Contains("--quality"))
+{
+    Console.WriteLine($"CPU: {CpuInfo.Read()}");
+    return QualityBench.Run(StringArg("--quality")!, StringArg("--pictures"), outPath, threads);
 }
 
 if (args.Contains("--cpu-kind"))

@@ -23,6 +23,7 @@ builder.Services
     .AddVaeApi()
     .AddOperations()
     .AddServing()
+    .AddSampleQuality()
     .AddTraining()
     // After the training service, whose start-up load of the newest checkpoint comes first.
     .AddCheckpointFollower();

@@ -29,6 +29,7 @@ async function load() {
   try {
     const model = await getJson('/model');
     store.model = model;
+    store.emit('model-info', model);
     const kl = perDimensionKl(model);
     if (!kl) throw new Error('GET /model gave no per-dimension KL, so the active dimensions are unknown.');
     dims = kl.map((value, index) => ({ index, kl: value })).sort((a, b) => b.kl - a.kl).slice(0, SHOWN);

@@ -73,6 +73,7 @@ async function load() {
     $('map-info').textContent = `${data.points.length} test digits of ${data.dataset}${variance ? `; the two axes explain ${variance} of the variance of μ` : ''}.`;
     canvas.setAttribute('aria-label', `Latent map of ${data.points.length} test digits${variance ? ` (PCA explains ${variance} of the variance)` : ''}. Arrow keys move the decoded point, Enter picks the nearest digit.`);
     if (store.drawing?.mu) map.mark('drawing', map.toPlane(store.drawing.mu));
+    store.emit('map', data);
     showError(error, null);
     await previewCentre();
   } catch (e) {

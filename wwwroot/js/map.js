@@ -1,5 +1,6 @@
 // The latent map: test-set encodings projected to 2-D by PCA, as a scatter coloured by digit.
-// Plane coordinates map back to a full latent vector z = mean + x·c1 + y·c2.
+// Plane coordinates map back to a full latent vector z = mean + x·c1 + y·c2; another projection
+// (UMAP, see projection.js) brings its own points and its own way back to z.
 
 import { LABEL_COLOURS } from './pixels.js';
 
@@ -16,9 +17,28 @@ export class LatentMap {
 
   /** Sets the data of GET /latent-map. */
   setData(map) {
-    this.points = map.points;
     const [c1, c2] = components(map.components, map.mean.length);
     this.projection = { mean: map.mean, c1, c2 };
+    this.custom = null;
+    this.setPoints(map.points);
+  }
+
+  /** Shows the points of another projection, which maps its plane back to z ({ toLatent, toPlane }). */
+  usePoints(points, custom) {
+    this.custom = custom;
+    this.clearMarks();
+    this.setPoints(points);
+  }
+
+  /** Cursor, picked point and markers sit on one projection's plane: a switch of projection drops them. */
+  clearMarks() {
+    this.cursor = null;
+    this.picked = null;
+    this.marks.clear();
+  }
+
+  setPoints(points) {
+    this.points = points;
     const xs = this.points.map((p) => p.x);
     const ys = this.points.map((p) => p.y);
     const span = (v) => [Math.min(...v), Math.max(...v)];
@@ -35,12 +55,14 @@ export class LatentMap {
   }
 
   toLatent(x, y) {
+    if (this.custom) return this.custom.toLatent(x, y);
     const { mean, c1, c2 } = this.projection;
     return mean.map((m, j) => m + x * c1[j] + y * c2[j]);
   }
 
   /** The plane coordinates of a latent vector (its projection on the two components). */
   toPlane(z) {
+    if (this.custom) return this.custom.toPlane(z);
     const { mean, c1, c2 } = this.projection;
     // A vector from an older model of another latent size has no place on this map.
     if (!z || z.length !== mean.length) return null;

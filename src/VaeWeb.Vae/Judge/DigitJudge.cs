@@ -53,8 +53,11 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
         return classes.forward(features);
     }
 
-    /// <summary>Trains on <paramref name="data"/>'s train split (Adam, a few epochs) and measures its test accuracy.</summary>
-    public static DigitJudge Train(DigitDataset data, int epochs = 4, long seed = 0, int threads = 2)
+    /// <summary>
+    /// Trains on <paramref name="data"/>'s train split (Adam, a few epochs; the first <paramref name="trainImages"/>
+    /// only when given) and measures its test accuracy. <paramref name="cancellationToken"/> is checked every batch.
+    /// </summary>
+    public static DigitJudge Train(DigitDataset data, int epochs = 4, long seed = 0, int threads = 2, int? trainImages = null, CancellationToken cancellationToken = default)
     {
         TorchThreads.ForThisThread(threads);
         DigitJudge judge;
@@ -66,15 +69,34 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
 
         using var optimizer = optim.Adam(judge.parameters(), lr: 1e-3);
         using var generator = new Generator((ulong)seed);
-        var train = data.Train;
+        using var slice = trainImages is { } limit && limit < data.Train.Count ? data.Train.Take(limit) : null;
+        var train = slice ?? data.Train;
         using var labels = tensor(train.Labels.Select(b => (long)b).ToArray());
-        const int batch = 128;
         judge.train();
+        try
+        {
+            TrainEpochs(judge, optimizer, generator, train, labels, epochs, cancellationToken);
+        }
+        catch
+        {
+            judge.Dispose();
+            throw;
+        }
+
+        judge.eval();
+        judge.TestAccuracy = judge.Accuracy(data.Test);
+        return judge;
+    }
+
+    private static void TrainEpochs(DigitJudge judge, optim.Optimizer optimizer, Generator generator, DigitSplit train, Tensor labels, int epochs, CancellationToken cancellationToken)
+    {
+        const int batch = 128;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             using var order = randperm(train.Count, generator: generator);
             for (var start = 0; start < train.Count; start += batch)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var index = order.narrow(0, start, Math.Min(batch, train.Count - start));
                 // A little noise and contrast jitter: samples are blurrier than real digits, and a judge
@@ -87,10 +109,6 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
                 optimizer.step();
             }
         }
-
-        judge.eval();
-        judge.TestAccuracy = judge.Accuracy(data.Test);
-        return judge;
     }
 
     public double Accuracy(DigitSplit split)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using VaeWeb.Configuration;
@@ -12,6 +13,8 @@ public sealed record LatentPoint(float X, float Y, int Label, int Index);
 /// <summary>
 /// μ of the first <c>count</c> test images projected by PCA. A 2-D point (x, y) maps back to a full
 /// latent vector as z = mean + x·components[0] + y·components[1] (send it to <c>POST /decode</c>).
+/// With <c>mu=true</c> the response also carries each point's μ (the page's non-linear projection
+/// embeds them and maps a 2-D point back by inverse-distance weighting of its nearest points' μ).
 /// </summary>
 public sealed record LatentMapResponse(
     string ModelVersion,
@@ -21,7 +24,8 @@ public sealed record LatentMapResponse(
     float[] Mean,
     float[][] Components,
     double[] ExplainedVariance,
-    double[] ExplainedVarianceRatio);
+    double[] ExplainedVarianceRatio,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[][]? Mu = null);
 
 /// <summary><c>GET /latent-map</c>: the test set's encodings on a plane.</summary>
 public static class LatentMapApi
@@ -33,7 +37,7 @@ public static class LatentMapApi
             .WithTags("Latent space")
             .WithName("GetLatentMap")
             .WithSummary("Test-set μ projected to 2-D by PCA, with the projection")
-            .WithDescription("n = how many test images (the first n; default all). Cached per model version: X-Cache says hit or miss.")
+            .WithDescription("n = how many test images (the first n; default all); mu=true adds each point's 64-D μ (for a projection of your own, such as the page's UMAP). Cached per model version: X-Cache says hit or miss.")
             .ProducesInputProblems(StatusCodes.Status400BadRequest)
             .ProducesNoModel();
 
@@ -41,12 +45,15 @@ public static class LatentMapApi
         [AsParameters] ModelCall call,
         ModelDatasets datasets,
         LatentCache cache,
-        [FromQuery(Name = "n")] string? n)
+        [FromQuery(Name = "n")] string? n,
+        [FromQuery(Name = "mu")] string? includeMu = null)
     {
         using var lease = call.Lease();
         var model = lease.Model;
         var test = datasets.Of(model.Version).Test;
         var count = QueryInput.WholeNumber(n, "n", test.Count, Ranges.MinMapPoints, test.Count, " (the test split's size)");
+
+        var withMu = QueryInput.Bool(includeMu, "mu");
 
         var map = cache.GetOrCreate(model.Version, $"latent-map:{count}", () =>
         {
@@ -61,11 +68,11 @@ public static class LatentMapApi
             }
 
             return new LatentMapResponse(
-                model.Version, datasets.NameOf(model.Version), count, points, pca.Mean, pca.Components, pca.ExplainedVariance, pca.ExplainedVarianceRatio);
+                model.Version, datasets.NameOf(model.Version), count, points, pca.Mean, pca.Components, pca.ExplainedVariance, pca.ExplainedVarianceRatio, mu);
         }, out var hit);
 
         call.Stamp(model);
         call.Context.Response.Headers[CacheHeader] = hit ? "hit" : "miss";
-        return TypedResults.Ok(map);
+        return TypedResults.Ok(withMu ? map : map with { Mu = null });
     }
 }

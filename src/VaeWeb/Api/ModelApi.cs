@@ -9,7 +9,8 @@ namespace VaeWeb.Api;
 /// <summary>
 /// The serving model: architecture, sizes, loss settings, last metrics, and the posterior-collapse
 /// diagnostic — mean KL per latent dimension on the test set and the count of active units
-/// (KL_j above <c>activeThreshold</c> nats).
+/// (KL_j above <c>activeThreshold</c> nats) — and the sample judge's scores of each sampler
+/// (<c>sampleQuality</c>: IS-like score, FID on the judge's features, confident share, class histogram).
 /// </summary>
 public sealed record ModelResponse(
     string ModelVersion,
@@ -30,7 +31,8 @@ public sealed record ModelResponse(
     int ActiveUnits,
     double ActiveThreshold,
     int TestImages,
-    LayerFormsInfo LayerForms);
+    LayerFormsInfo LayerForms,
+    SampleQualityStatus? SampleQuality = null);
 
 /// <summary>
 /// How the layers are computed on this CPU: the forms the serving model uses, the forms new
@@ -58,7 +60,8 @@ public static class ModelApi
         ModelDatasets datasets,
         RunStore runs,
         LatentCache cache,
-        LayerFormSelection layerForms)
+        LayerFormSelection layerForms,
+        SampleQuality quality)
     {
         using var lease = call.Lease();
         var model = lease.Model;
@@ -99,6 +102,7 @@ public static class ModelApi
         }, out _);
 
         call.Stamp(model);
-        return TypedResults.Ok(response);
+        // Not cached with the rest: the scores arrive in the background after the first ask.
+        return TypedResults.Ok(response with { SampleQuality = quality.StatusOf(model.Version) });
     }
 }

@@ -18,6 +18,7 @@ public sealed class NestedOptionsValidator : IValidateOptions<VaeOptions>
         Check("Security", options.Security, failures);
         Check("Limits", options.Limits, failures);
         Check("TestHooks", options.TestHooks, failures);
+        Check("Judge", options.Judge, failures);
         foreach (var (key, dataset) in options.Datasets)
         {
             Check($"Datasets:{key}", dataset, failures);

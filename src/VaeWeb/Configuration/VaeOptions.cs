@@ -33,6 +33,9 @@ public sealed class VaeOptions
 
     [Required]
     public TestHooksOptions TestHooks { get; set; } = new();
+
+    [Required]
+    public JudgeOptions Judge { get; set; } = new();
 }
 
 public sealed class DatasetOptions

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
+using VaeWeb.Api;
 using VaeWeb.Configuration;
 
 namespace VaeWeb.OpenApi;
@@ -40,6 +41,10 @@ public sealed class ParameterSchemaFilter(IOptions<VaeOptions> options) : IOpera
             (_, "index") => (Integer(0, null, null), "The image's position in the split, from 0."),
             (_, "name") => (Enum([.. options.Value.Datasets.Keys.Order(StringComparer.Ordinal)], null), "A configured data set (default: the serving model's)."),
             (_, "id") => (new OpenApiSchema { Type = JsonSchemaType.String }, "The run's id, as GET /runs lists it."),
+            ("GetSamples", "sampler") => (Enum(["prior", "aggregate"], "prior"), "Where z comes from: prior = N(0, I) (the reference); aggregate = per-class full-covariance Gaussians fitted to the training set's μ."),
+            ("GetSamples", "temperature") => (new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "0", Maximum = SamplerQuery.MaxTemperature.ToString(CultureInfo.InvariantCulture), Default = JsonValue.Create(1.0) }, "Scales the sampler's spread (1 = as fitted; 0 = each class mean)."),
+            ("GetSamples", "digit") => (Integer(0, SamplerQuery.Classes - 1, null), "Draw only this class (needs sampler=aggregate)."),
+            ("GetLatentMap", "mu") => (new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) }, "Also return each point's μ (for a projection of your own, such as the page's UMAP)."),
             _ => null,
         };
     }

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace VaeWeb.Serving;
 
 /// <summary>
-/// Seeded samples of the serving model version: the same (version, n, seed) always decodes to the
+/// Seeded samples of the serving model version: the same (version, n, seed, sampler) always decodes to the
 /// same images, so they are computed once and their PNG encoded once. Only the newest version is
 /// kept (a new version starts an empty generation), and the cache holds at most
 /// <see cref="MaxImages"/> images so a crawler walking seeds cannot grow it without bound.
@@ -15,15 +15,15 @@ public sealed class SampleCache
 
     private Generation current = new(string.Empty);
 
-    /// <summary>The cached entry for (version, n, seed), if any.</summary>
-    public Entry? TryGet(string version, int n, long seed)
+    /// <summary>The cached entry for (version, n, seed, sampler), if any; <paramref name="sampler"/> is a <see cref="SamplerChoice.Key"/>.</summary>
+    public Entry? TryGet(string version, int n, long seed, string sampler = "")
     {
         var generation = Volatile.Read(ref current);
-        return generation.Version == version && generation.Entries.TryGetValue((n, seed), out var entry) ? entry : null;
+        return generation.Version == version && generation.Entries.TryGetValue((n, seed, sampler), out var entry) ? entry : null;
     }
 
     /// <summary>The cached entry, or a new one from <paramref name="sample"/> (cached when there is room).</summary>
-    public Entry GetOrAdd(string version, int n, long seed, Func<float[][]> sample)
+    public Entry GetOrAdd(string version, int n, long seed, Func<float[][]> sample, string sampler = "")
     {
         var generation = Volatile.Read(ref current);
         if (generation.Version != version)
@@ -38,7 +38,7 @@ public sealed class SampleCache
             }
         }
 
-        if (generation.Entries.TryGetValue((n, seed), out var cached))
+        if (generation.Entries.TryGetValue((n, seed, sampler), out var cached))
         {
             return cached;
         }
@@ -47,7 +47,7 @@ public sealed class SampleCache
         if (generation.Reserve(n))
         {
             // A concurrent request for the same key may have won; either entry has the same images.
-            return generation.Entries.GetOrAdd((n, seed), entry);
+            return generation.Entries.GetOrAdd((n, seed, sampler), entry);
         }
 
         return entry;
@@ -81,7 +81,7 @@ public sealed class SampleCache
 
         public string Version { get; } = version;
 
-        public ConcurrentDictionary<(int N, long Seed), Entry> Entries { get; } = new();
+        public ConcurrentDictionary<(int N, long Seed, string Sampler), Entry> Entries { get; } = new();
 
         public bool Reserve(int n)
         {

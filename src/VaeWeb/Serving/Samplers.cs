@@ -40,6 +40,22 @@ public sealed class Samplers(LatentCache cache, ModelDatasets datasets)
     public AggregatePosterior Aggregate(InferenceModel model) =>
         cache.GetOrCreate(model.Version, "aggregate-posterior", () => AggregatePosterior.Fit(model.Module, datasets.Of(model.Version).Train), out _);
 
+    /// <summary>Fits (or finds) the aggregate posterior; false with the reason when the training set cannot give one (a class with fewer than 2 images).</summary>
+    public bool TryAggregate(InferenceModel model, out string? reason)
+    {
+        try
+        {
+            Aggregate(model);
+            reason = null;
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+
     /// <summary>n decoded images (784 pixels each) drawn with <paramref name="choice"/>; the same seed gives the same bytes per model version.</summary>
     public float[][] Draw(InferenceModel model, int n, long seed, SamplerChoice choice)
     {
@@ -51,18 +67,18 @@ public sealed class Samplers(LatentCache cache, ModelDatasets datasets)
         return model.Decode(Aggregate(model).Sample(n, seed, choice.Temperature, choice.Digit));
     }
 
-    /// <summary>Scores <see cref="QualitySamples"/> draws of each sampler with the judge (the prior, the aggregate at T = 1 and at T = 0.8).</summary>
-    public SampleQualityReport Measure(InferenceModel model, JudgeEntry judge)
+    /// <summary>Scores <paramref name="samples"/> seeded draws of each sampler with the judge (the prior, the aggregate at T = 1 and at T = 0.8).</summary>
+    public SampleQualityReport Measure(InferenceModel model, JudgeEntry judge, int samples = QualitySamples)
     {
         var choices = new[] { SamplerChoice.Reference, new SamplerChoice(SamplerKind.Aggregate), new SamplerChoice(SamplerKind.Aggregate, 0.8) };
         var results = new List<SamplerQuality>();
         foreach (var choice in choices)
         {
-            var images = Draw(model, QualitySamples, QualitySeed, choice);
+            var images = Draw(model, samples, QualitySeed, choice);
             using var t = tensor(images.SelectMany(r => r).ToArray(), [images.Length, 784]);
             results.Add(new SamplerQuality(choice.Kind.ToString().ToLowerInvariant(), choice.Temperature, judge.Judge.Score(t, judge.Test)));
         }
 
-        return new SampleQualityReport(model.Version, judge.Dataset, judge.TestAccuracy, QualitySamples, QualitySeed, results);
+        return new SampleQualityReport(model.Version, judge.Dataset, judge.TestAccuracy, samples, QualitySeed, results);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VaeWeb.Serving;
 using VaeWeb.Vae.Model;
 
 namespace VaeWeb.Training;
@@ -72,7 +73,7 @@ public sealed record RunStatus
     public static RunStatus Idle { get; } = new() { State = RunState.Idle };
 }
 
-/// <summary>A run as kept in the history.</summary>
+/// <summary>A run as kept in the history; <c>sampleQuality</c> holds the judge's scores of its final model's samples once it completed.</summary>
 public sealed record RunRecord(
     string RunId,
     RunState State,
@@ -81,4 +82,5 @@ public sealed record RunRecord(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     string? Error,
-    IReadOnlyList<EpochMetrics> Epochs);
+    IReadOnlyList<EpochMetrics> Epochs,
+    SampleQualityReport? SampleQuality = null);

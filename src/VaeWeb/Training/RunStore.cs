@@ -20,7 +20,7 @@ namespace VaeWeb.Training;
 /// mount once the trainer has closed it (no <c>-shm</c> file to map). A file replaced by rename
 /// reads the same everywhere and takes no lock.
 /// </remarks>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     private const int SchemaVersion = 1;
     private readonly string connectionString;
@@ -43,6 +43,7 @@ public sealed class RunStore
 
         Directory.CreateDirectory(directory);
         Migrate();
+        CreateQualityTable();
         Publish();
     }
 
@@ -237,7 +238,7 @@ public sealed class RunStore
             }
         }
 
-        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id))).ToList();
+        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id), SampleQualityOf(connection, r.Id))).ToList();
     }
 
     private static List<EpochMetrics> Epochs(SqliteConnection connection, string runId)

@@ -45,6 +45,9 @@ public sealed partial class ServiceProcess
         ["Vae__Training__BatchSize"] = "64",
         ["Vae__Training__LatentDim"] = "8",
         ["Vae__Training__ProgressInterval"] = "00:00:00.050",
+        // A judge small enough to train in a second or two beside the tests: the page shows its scores.
+        ["Vae__Judge__Epochs"] = "2",
+        ["Vae__Judge__Samples"] = "128",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 

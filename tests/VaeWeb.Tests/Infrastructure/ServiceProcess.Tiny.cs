@@ -20,6 +20,7 @@ public sealed partial class ServiceProcess
         ["Vae__Training__BatchSize"] = "64",
         ["Vae__Training__LatentDim"] = "8",
         ["Vae__Training__ProgressInterval"] = "00:00:00.020",
+        ["Vae__Judge__Enabled"] = "false",
     };
 
     /// <summary>Starts the service built beside the tests (the state directory belongs to the caller).</summary>

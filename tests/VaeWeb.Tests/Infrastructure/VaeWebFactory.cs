@@ -48,6 +48,10 @@ public class VaeWebFactory : WebApplicationFactory<Program>
                 ["Vae:Training:BatchSize"] = "64",
                 ["Vae:Training:LatentDim"] = "8",
                 ["Vae:Training:ProgressInterval"] = "00:00:00.050",
+                // The sample judge trains a CNN: only the tests about it turn it on (SampleQualityTests).
+                ["Vae:Judge:Enabled"] = "false",
+                ["Vae:Judge:Epochs"] = "1",
+                ["Vae:Judge:Samples"] = "64",
             });
             configuration.AddInMemoryCollection(Settings);
         });

@@ -61,6 +61,23 @@ public sealed class DigitJudgeTests : IClassFixture<DigitJudgeTests.TrainedJudge
         Assert.Null(DigitJudge.TryLoad(Path.Combine(directory.Path, "missing.bin")));
     }
 
+    [Fact]
+    public void Training_stops_when_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => DigitJudge.Train(trained.Data, epochs: 1, trainImages: 256, cancellationToken: cancelled.Token));
+    }
+
+    [Fact]
+    public void A_judge_of_a_few_hundred_images_still_reads_better_than_chance()
+    {
+        using var small = DigitJudge.Train(trained.Data, epochs: 2, trainImages: 512, threads: 1);
+
+        Assert.True(small.TestAccuracy > 0.5, $"test accuracy {small.TestAccuracy:P1} after 2 epochs on 512 images");
+    }
+
     public sealed class TrainedJudge : IDisposable
     {
         public TrainedJudge()
