@@ -35,6 +35,7 @@ app.UseVaeBrowserSecurity();
 // ProblemDetails for unhandled errors; outside Development they carry no exception details.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseResponseCompression();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseVaeOpenApi();

@@ -15,6 +15,11 @@ public static class OperationsRegistration
         services.AddComputeLimits();
         services.AddVaeHealthChecks();
         services.AddSingleton<TrainingMetrics>();
+        // Brotli or gzip for the page's scripts and styles and for JSON answers (the first view's
+        // interpolation walk is ~95 KB of JSON, a fifth of that compressed), to browsers that ask.
+        // Plain HTTP only by default (EnableForHttps stays off, against BREACH); PNGs and the event
+        // stream are not in the MIME list, so they pass through untouched.
+        services.AddResponseCompression();
         return services;
     }
 
