@@ -1,7 +1,7 @@
 // Canvas drawings of the explainer panel: per-dimension bars of μ ± σ, ε and z; the (x − x̂)² heat map;
 // KL per dimension; the draws of q(z|x) against draws of the prior N(0, I).
 
-import { SIDE } from './pixels.js';
+import { SIDE, star } from './pixels.js';
 
 export const ACCENT = '#2f5fb3';
 export const PRIOR_DRAWS = 300;
@@ -171,15 +171,4 @@ export function prior(canvas, a1, a2, a, sigma) {
   for (const d of a.draws) { c.beginPath(); c.arc(px(d.z[a1]), py(d.z[a2]), 2.5, 0, 7); c.fill(); }
   c.fillStyle = '#111';
   star(c, px(a.mu[a1]), py(a.mu[a2]), 7);
-}
-
-function star(c, x, y, r) {
-  c.beginPath();
-  for (let i = 0; i < 10; i++) {
-    const t = (Math.PI / 5) * i - Math.PI / 2;
-    const rr = i % 2 ? r * 0.45 : r;
-    c.lineTo(x + rr * Math.cos(t), y + rr * Math.sin(t));
-  }
-  c.closePath();
-  c.fill();
 }

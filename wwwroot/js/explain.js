@@ -9,8 +9,8 @@ import { drawBars, drawKl, drawMuSigma, drawZ, heat, prior, PRIOR_DRAWS } from '
 import { equations } from './explain-equations.js';
 import { map } from './latent.js';
 import { store } from './store.js';
+import { $ } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const panel = $('explain');
 const form = $('explain-form');
 const error = $('explain-error');

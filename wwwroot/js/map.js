@@ -2,7 +2,7 @@
 // Plane coordinates map back to a full latent vector z = mean + x·c1 + y·c2; another projection
 // (UMAP, see projection.js) brings its own points and its own way back to z.
 
-import { LABEL_COLOURS } from './pixels.js';
+import { LABEL_COLOURS, star } from './pixels.js';
 
 export class LatentMap {
   constructor(canvas) {
@@ -183,15 +183,4 @@ function components(raw, d) {
   if (raw.length === 2 && raw[0].length === d) return [raw[0], raw[1]];
   if (raw.length === d && raw[0].length === 2) return [raw.map((r) => r[0]), raw.map((r) => r[1])];
   throw new Error(`The latent map's components have an unexpected shape (${raw.length}×${raw[0]?.length}).`);
-}
-
-function star(c, x, y, r) {
-  c.beginPath();
-  for (let i = 0; i < 10; i++) {
-    const a = (Math.PI / 5) * i - Math.PI / 2;
-    const rr = i % 2 ? r * 0.45 : r;
-    c.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
-  }
-  c.closePath();
-  c.fill();
 }

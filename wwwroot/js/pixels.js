@@ -33,3 +33,15 @@ export function blank(canvas) {
 
 /** One colour per digit class, distinguishable for common colour-vision deficiencies (Tableau 10). */
 export const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** A filled five-pointed star of outer radius `r` centred at (x, y): where a μ sits on a plot. */
+export function star(c, x, y, r) {
+  c.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const a = (Math.PI / 5) * i - Math.PI / 2;
+    const rr = i % 2 ? r * 0.45 : r;
+    c.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
+  }
+  c.closePath();
+  c.fill();
+}
