@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace VaeWeb.Vae.Data;
@@ -91,7 +92,10 @@ public sealed class DigitDataset : IDisposable
         var raw = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], dtype: ScalarType.Byte);
         using (raw)
         {
-            var scaled = raw.to_type(ScalarType.Float32).Over(255);
+            // Scaled in place: no unowned temporary outside a dispose scope (docs/torchsharp-lifetimes.md).
+            using var maxPixel = 255f.ToScalar();
+            var scaled = raw.to_type(ScalarType.Float32);
+            scaled.div_(maxPixel);
             return new DigitSplit(scaled, labels);
         }
     }
