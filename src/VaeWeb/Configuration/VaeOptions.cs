@@ -36,6 +36,21 @@ public sealed class VaeOptions
 
     [Required]
     public JudgeOptions Judge { get; set; } = new();
+
+    [Required]
+    public LabOptions Lab { get; set; } = new();
+}
+
+/// <summary>The lab: the queue of runs and sweeps over it.</summary>
+public sealed class LabOptions
+{
+    /// <summary>Most runs waiting in the queue at once (POST /runs and POST /sweeps are refused with 409 beyond it).</summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedRuns { get; set; } = 100;
+
+    /// <summary>Most runs one sweep's grid may make (400 beyond it).</summary>
+    [Range(1, 1000)]
+    public int MaxSweepRuns { get; set; } = 24;
 }
 
 public sealed class DatasetOptions
@@ -159,6 +174,13 @@ public sealed class ServingOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan FollowInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Models besides the serving one kept loaded for requests that name them (<c>model=</c>), least
+    /// recently used let go first. Each default model is about 10 MB of weights in memory.
+    /// </summary>
+    [Range(1, 64)]
+    public int CachedModels { get; set; } = 4;
 
     /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);

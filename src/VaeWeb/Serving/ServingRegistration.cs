@@ -11,11 +11,14 @@ public static class ServingRegistration
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<LayerFormSelection>();
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<ServedModels>();
         services.AddSingleton<ModelDatasets>();
         services.AddSingleton<SampleCache>();
         services.AddSingleton<LatentCache>();
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<EvaluationGate>();
+        services.AddHostedService<ServingStartup>();
         return services;
     }
 }
