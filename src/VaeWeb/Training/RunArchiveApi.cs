@@ -47,7 +47,7 @@ public static class RunArchiveApi
         {
             return Problems.Conflict(
                 "The run is still active",
-                $"Run {id} is {export.Run.State.ToString().ToLowerInvariant()}; export it once it has finished, or cancel it with DELETE /train.");
+                $"Run {id} is {export.Run.State.ToString().ToLowerInvariant()}; export it once it has finished, or cancel it with DELETE /runs/{id}.");
         }
 
         if (export.CheckpointStems.Count == 0)

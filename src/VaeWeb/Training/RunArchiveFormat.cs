@@ -35,7 +35,7 @@ public static partial class RunArchiveFormat
 
     public static string CheckpointEntry(string runId, string stem, string suffix) => $"checkpoints/{runId}/{stem}{suffix}";
 
-    /// <summary>A run id safe to be a directory name: the trainer's ids (<c>20261124-061200-ab12</c>) and the like.</summary>
+    /// <summary>A run id safe to be a directory name, as <c>model=</c> takes it: the trainer's ids (<c>20261124-061200-ab12</c>) and the like.</summary>
     public static bool IsRunId(string? id) => id is not null && RunIdPattern().IsMatch(id);
 
     /// <summary>
@@ -50,9 +50,9 @@ public static partial class RunArchiveFormat
         return match.Success && string.Equals(match.Groups["run"].Value, runId, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
     private static partial Regex RunIdPattern();
 
-    [GeneratedRegex(@"^checkpoints/(?<run>[A-Za-z0-9][A-Za-z0-9_-]{0,63})/(?<stem>epoch-[0-9]{4}(-step-[0-9]{5})?)(?<suffix>\.weights|\.optim|\.manifest\.json|\.json)$")]
+    [GeneratedRegex(@"^checkpoints/(?<run>[A-Za-z0-9][A-Za-z0-9_-]{0,79})/(?<stem>epoch-[0-9]{4}(-step-[0-9]{5})?)(?<suffix>\.weights|\.optim|\.manifest\.json|\.json)$")]
     private static partial Regex CheckpointEntryPattern();
 }

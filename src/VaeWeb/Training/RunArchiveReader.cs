@@ -73,25 +73,6 @@ public sealed class RunArchiveReader(JsonSerializerOptions json, long maxBytes, 
         }
     }
 
-    /// <summary>fsync on a directory makes a rename into it durable (POSIX only; as the checkpoint store does).</summary>
-    public static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems refuse to open directories; the rename is still atomic there.
-        }
-    }
-
     private static RunArchiveManifest ReadManifest(ZipArchive zip)
     {
         var entry = zip.GetEntry(RunArchiveFormat.ManifestEntry)
@@ -119,7 +100,7 @@ public sealed class RunArchiveReader(JsonSerializerOptions json, long maxBytes, 
 
         if (!RunArchiveFormat.IsRunId(manifest.RunId))
         {
-            throw Invalid(RunArchiveFormat.ManifestEntry, $"{RunArchiveFormat.ManifestEntry}: runId must be 1 to 64 letters, digits, '-' or '_', got '{manifest.RunId}'.");
+            throw Invalid(RunArchiveFormat.ManifestEntry, $"{RunArchiveFormat.ManifestEntry}: runId must be 1 to 80 letters, digits, '-' or '_', got '{manifest.RunId}'.");
         }
 
         if (manifest.Entries is null || manifest.Entries.Any(e => e is null))
@@ -340,7 +321,7 @@ public sealed class RunArchiveReader(JsonSerializerOptions json, long maxBytes, 
     private static void CheckCheckpoint(string directory, string runId, string stem, RunParameters parameters)
     {
         var weights = RunArchiveFormat.CheckpointEntry(runId, stem, CheckpointStore.WeightsSuffix);
-        var problem = CheckpointStore.Verify(directory, stem, out var metadata);
+        var problem = CheckpointFiles.Verify(directory, stem, out var metadata);
         if (problem is not null || metadata is null)
         {
             throw Invalid(RunArchiveFormat.CheckpointEntry(runId, stem, CheckpointStore.ManifestSuffix), $"Checkpoint {stem} does not verify against its own manifest: {problem}.");

@@ -17,10 +17,11 @@ public sealed record RunExport(RunRecord Run, IReadOnlyList<string> CheckpointSt
 public sealed class RunExporter(RunStore store, CheckpointStore checkpoints, JsonSerializerOptionsProvider json, TimeProvider time)
 {
     /// <summary>
-    /// Weights are floats, which deflate barely shrinks (about 7%); the fastest level takes that for a
-    /// fraction of the CPU the default level costs.
+    /// Stored, not deflated: weights and Adam's moments are floats, which deflate barely shrinks (the
+    /// default model's run: 25,076,228 bytes of checkpoints, 24,898,563 at the fastest level, 0.7% less)
+    /// for most of the time an export takes.
     /// </summary>
-    private const CompressionLevel Compression = CompressionLevel.Fastest;
+    private const CompressionLevel Compression = CompressionLevel.NoCompression;
 
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -38,7 +39,7 @@ public sealed class RunExporter(RunStore store, CheckpointStore checkpoints, Jso
         var stems = Directory.Exists(directory)
             ? Directory.EnumerateFiles(directory, "*" + CheckpointStore.ManifestSuffix)
                 .Select(p => Path.GetFileName(p)[..^CheckpointStore.ManifestSuffix.Length])
-                .Where(stem => CheckpointStore.Verify(directory, stem, out _) is null)
+                .Where(stem => CheckpointFiles.Verify(directory, stem, out _) is null)
                 .Order(StringComparer.Ordinal)
                 .ToList()
             : [];

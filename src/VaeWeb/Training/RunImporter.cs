@@ -27,10 +27,10 @@ public abstract record ImportResult
 /// </summary>
 public sealed partial class RunImporter(
     IOptions<VaeOptions> options,
-    IOptions<RunArchiveOptions> archiveOptions,
     RunStore store,
     CheckpointStore checkpoints,
     ModelHost modelHost,
+    ServedModels served,
     LayerFormSelection layerForms,
     JsonSerializerOptionsProvider json,
     ILogger<RunImporter> logger) : IDisposable
@@ -41,7 +41,7 @@ public sealed partial class RunImporter(
     private readonly SemaphoreSlim gate = new(1, 1);
 
     /// <summary>The most bytes an export may have, as sent and unpacked.</summary>
-    public long MaxBytes => archiveOptions.Value.EffectiveMaxImportBytes(options.Value.Training);
+    public long MaxBytes => ImportLimit.MaxBytes(options.Value);
 
     private string StagingRoot => Path.Combine(Path.GetFullPath(options.Value.StateDirectory), StagingFolder);
 
@@ -102,23 +102,34 @@ public sealed partial class RunImporter(
             throw;
         }
 
-        RunArchiveReader.FlushDirectory(checkpoints.Root);
+        CheckpointFiles.FlushDirectory(checkpoints.Root);
         LogImported(run.RunId, staged.CheckpointCount);
         ServeIfNothingServes(run.RunId);
         return new ImportResult.Imported(store.Get(run.RunId) ?? run);
     }
 
-    /// <summary>A fresh instance has nothing to serve: the imported run's newest checkpoint then serves, as after a restart.</summary>
+    /// <summary>
+    /// A fresh instance has nothing to serve: the imported run's model (what <c>model=&lt;runId&gt;</c>
+    /// names) then serves, unless a version was pinned meanwhile.
+    /// </summary>
     private void ServeIfNothingServes(string runId)
     {
-        if (modelHost.HasModel || checkpoints.LatestVerified(runId) is not { } latest)
+        if (modelHost.HasModel)
         {
             return;
         }
 
-        var metadata = latest.Metadata;
-        modelHost.Publish(InferenceModel.Load(metadata.Config.Model, latest.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
-        LogServing(metadata.ModelVersion);
+        var found = served.Find(runId);
+        if (CheckpointFiles.Verify(found.Directory, found.Stem, out var metadata, includeOptimizer: false) is not null || metadata is null)
+        {
+            return;
+        }
+
+        var weights = new Checkpoint(found.Directory, found.Stem, metadata).WeightsPath;
+        if (modelHost.PublishNewest(() => InferenceModel.Load(metadata.Config.Model, weights, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads)))
+        {
+            LogServing(metadata.ModelVersion);
+        }
     }
 
     private static async Task ReceiveAsync(Stream body, string path, long max, CancellationToken cancellationToken)

@@ -10,6 +10,7 @@ public sealed partial class RunStore
     /// <summary>
     /// Adds a whole run as it was recorded elsewhere (state, times, epochs, sample scores) in one
     /// transaction: either all of it is in the history or none of it. False when the id is taken.
+    /// Its sweep, if it had one, stays behind: sweeps are the other instance's.
     /// </summary>
     public bool TryImport(RunRecord run)
     {
@@ -30,16 +31,16 @@ public sealed partial class RunStore
             using (var insert = connection.CreateCommand())
             {
                 insert.CommandText = """
-                    INSERT INTO runs (id, state, dataset, parameters, created_at, started_at, finished_at, error)
-                    VALUES ($id, $state, $dataset, $parameters, $created, $started, $finished, $error)
+                    INSERT INTO runs (id, state, dataset, parameters, created_at, queued_at, started_at, finished_at, error)
+                    VALUES ($id, $state, $dataset, $parameters, $created, $created, $started, $finished, $error)
                     """;
                 insert.Parameters.AddWithValue("$id", run.RunId);
                 insert.Parameters.AddWithValue("$state", Name(run.State));
                 insert.Parameters.AddWithValue("$dataset", run.Parameters.Dataset);
                 insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(run.Parameters, Json));
                 insert.Parameters.AddWithValue("$created", Stamp(run.CreatedAt));
-                insert.Parameters.AddWithValue("$started", (object?)Stamp(run.StartedAt) ?? DBNull.Value);
-                insert.Parameters.AddWithValue("$finished", (object?)Stamp(run.FinishedAt) ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$started", (object?)StampOrNull(run.StartedAt) ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$finished", (object?)StampOrNull(run.FinishedAt) ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$error", (object?)run.Error ?? DBNull.Value);
                 insert.ExecuteNonQuery();
             }
@@ -88,5 +89,5 @@ public sealed partial class RunStore
         command.ExecuteNonQuery();
     }
 
-    private static string? Stamp(DateTimeOffset? at) => at?.ToString("O", CultureInfo.InvariantCulture);
+    private static string? StampOrNull(DateTimeOffset? at) => at is { } time ? Stamp(time) : null;
 }

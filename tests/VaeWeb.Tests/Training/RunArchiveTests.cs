@@ -30,6 +30,9 @@ public class RunArchiveTests(RunArchiveFixture fixture)
         Assert.Equal(HttpStatusCode.OK, samples.StatusCode);
         Assert.Equal(fixture.Samples.Version, samples.Headers.GetValues("X-Model-Version").Single());
         Assert.Equal(fixture.Samples.Png, await samples.Content.ReadAsByteArrayAsync());
+        using var named = await client.GetAsync($"{RunArchiveFixture.SamplesQuery}&model={fixture.RunId}");
+        Assert.Equal(fixture.Samples.Version, named.Headers.GetValues("X-Model-Version").Single());
+        Assert.Equal(fixture.Samples.Png, await named.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
@@ -120,5 +123,17 @@ public class RunArchiveTests(RunArchiveFixture fixture)
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("no checkpoint", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Importing_is_training_control_a_remote_client_without_a_key_is_refused_with_403()
+    {
+        using var remote = new ConfiguredFactory(new Dictionary<string, string?>(), remoteAddress: IPAddress.Parse("203.0.113.9"));
+        using var client = remote.CreateClient();
+
+        using var response = await client.PostAsync("/runs/import", RunExports.Body(fixture.Export));
+
+        await response.AssertProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Empty(await client.GetFromJsonAsync<List<RunRecord>>("/runs", VaeWebFactory.Json) ?? []);
     }
 }

@@ -1,29 +1,19 @@
-using System.ComponentModel.DataAnnotations;
 using VaeWeb.Configuration;
 
 namespace VaeWeb.Training;
 
-/// <summary>"Vae:Lab": moving runs between instances (<c>GET /runs/{id}/export</c>, <c>POST /runs/import</c>).</summary>
-public sealed class RunArchiveOptions
+/// <summary>How large a run export <c>POST /runs/import</c> accepts (<c>Vae:Lab:MaxImportBytes</c>).</summary>
+public static class ImportLimit
 {
-    public const string Section = "Vae:Lab";
-
-    /// <summary>
-    /// Largest export <c>POST /runs/import</c> accepts, both as sent and unpacked; larger is 413. Unset,
-    /// it is computed from the configured default model (<see cref="DefaultMaxImportBytes"/>).
-    /// </summary>
-    [Range(1024 * 1024, 64L * 1024 * 1024 * 1024)]
-    public long? MaxImportBytes { get; set; }
-
-    /// <summary>The limit in force: the configured one, else the default for <paramref name="training"/>'s model.</summary>
-    public long EffectiveMaxImportBytes(TrainingOptions training) => MaxImportBytes ?? DefaultMaxImportBytes(training);
+    /// <summary>The limit in force: the configured one, else the default for the configured model.</summary>
+    public static long MaxBytes(VaeOptions options) => options.Lab.MaxImportBytes ?? DefaultMaxBytes(options.Training);
 
     /// <summary>
     /// An export holds up to KeepLastCheckpoints + 1 checkpoints (retention keeps the best one too), each
     /// the weights and Adam's two moments (3 × 4 bytes per parameter), plus a little JSON. Four times that
     /// for the default model leaves room for runs with wider layers or a larger latent space.
     /// </summary>
-    public static long DefaultMaxImportBytes(TrainingOptions training)
+    public static long DefaultMaxBytes(TrainingOptions training)
     {
         const long Headroom = 4;
         const long BytesPerParameter = 3 * sizeof(float);
@@ -31,7 +21,7 @@ public sealed class RunArchiveOptions
         return (Headroom * checkpoints * BytesPerParameter * ParameterCount(32, 64, 128, training.LatentDim)) + (1024 * 1024);
     }
 
-    /// <summary>The conv VAE's parameter count (weights and biases of every layer; see DESIGN.md §1).</summary>
+    /// <summary>The conv VAE's parameter count: weights and biases of every layer of DESIGN.md §1.</summary>
     public static long ParameterCount(long conv1, long conv2, long hidden, long latent)
     {
         var flat = conv2 * 7 * 7;
