@@ -37,6 +37,12 @@ for i in 1 2 3; do
 done
 unpacked=$(du -cb "$work/a/checkpoints/$run"/* | tail -1 | cut -f1)
 echo "export: $(stat -c %s "$work/run.zip") bytes ($unpacked bytes of checkpoint files); time $(median "${exports[@]}")"
+# Baseline in the same run: reading and hashing the same checkpoint files once (sha256sum), no HTTP.
+hashes=()
+for i in 1 2 3; do
+  hashes+=("$(python3 -c "import subprocess,time,glob; t=time.perf_counter(); subprocess.run(['sha256sum', *glob.glob('$work/a/checkpoints/$run/*')], capture_output=True, check=True); print(time.perf_counter()-t)")")
+done
+echo "baseline, sha256sum of the run's checkpoint files: $(median "${hashes[@]}")"
 
 imports=()
 for i in 1 2 3; do
@@ -50,3 +56,4 @@ for i in 1 2 3; do
   kill "$pid_b"; wait "$pid_b" 2>/dev/null || true
 done
 echo "import: time $(median "${imports[@]}")"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
