@@ -104,7 +104,15 @@ public sealed partial class RunImporter(
 
         CheckpointFiles.FlushDirectory(checkpoints.Root);
         LogImported(run.RunId, staged.CheckpointCount);
-        ServeIfNothingServes(run.RunId);
+        try
+        {
+            ServeIfNothingServes(run.RunId);
+        }
+        catch (Exception e)
+        {
+            // The run is imported either way: it serves with model=, or after the next restart.
+            LogNotServed(e, run.RunId);
+        }
         return new ImportResult.Imported(store.Get(run.RunId) ?? run);
     }
 
@@ -227,6 +235,9 @@ public sealed partial class RunImporter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving imported model {ModelVersion}")]
     private partial void LogServing(string modelVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Imported run {RunId} could not start serving")]
+    private partial void LogNotServed(Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the import staging folder {Directory}")]
     private partial void LogStagingNotRemoved(Exception exception, string directory);
