@@ -16,6 +16,7 @@ public static class ApiRoutes
         // Reads: open, or behind the key when reads are protected; bad input becomes ProblemDetails in one filter.
         var reads = app.MapGroup("").RequireReadAccess().AddEndpointFilter<InputProblemFilter>();
         reads.MapRunsApi();
+        reads.MapCompareApi();
         reads.MapDatasetApi();
 
         // The model endpoints: on the shared compute limiter too. Each handler takes a ModelCall

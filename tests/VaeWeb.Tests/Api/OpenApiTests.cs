@@ -13,6 +13,7 @@ public class OpenApiTests
     [InlineData("/train/events", "get", new[] { "200" })]
     [InlineData("/samples", "get", new[] { "200", "400", "503" })]
     [InlineData("/runs/{id}", "get", new[] { "200", "404" })]
+    [InlineData("/runs/compare", "get", new[] { "200", "400", "404" })]
     public async Task The_openapi_document_lists_each_endpoint_with_its_status_codes(string path, string method, string[] statuses)
     {
         using var factory = new VaeWebFactory();
