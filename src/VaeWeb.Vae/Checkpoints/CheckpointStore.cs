@@ -1,46 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using VaeWeb.Vae.Training;
 
 namespace VaeWeb.Vae.Checkpoints;
-
-/// <summary>What a checkpoint says about itself, stored beside the weights.</summary>
-public sealed record CheckpointMetadata(
-    string RunId,
-    int Epoch,
-    string Dataset,
-    TrainingConfig Config,
-    EpochResult Result,
-    DateTimeOffset CreatedAt)
-{
-    /// <summary>
-    /// Steps of epoch <c>Epoch + 1</c> already taken: 0 for an end-of-epoch checkpoint, more for
-    /// one written when a run was stopped mid-epoch (its <see cref="Result"/> then holds the
-    /// partial epoch's training loss and the last test figures).
-    /// </summary>
-    public int Step { get; init; }
-
-    /// <summary>The version clients see: run id and epoch (and step, mid-epoch).</summary>
-    public string ModelVersion => ModelVersions.Format(RunId, Epoch, Step);
-}
-
-public static class ModelVersions
-{
-    public static string Format(string runId, int epoch, int step = 0) =>
-        step == 0 ? $"{runId}.e{epoch}" : $"{runId}.e{epoch}.s{step}";
-}
-
-/// <summary>One checkpoint on disk whose manifest verified.</summary>
-public sealed record Checkpoint(string Directory, string Stem, CheckpointMetadata Metadata)
-{
-    public string WeightsPath => Path.Combine(Directory, Stem + CheckpointStore.WeightsSuffix);
-
-    public string OptimizerPath => Path.Combine(Directory, Stem + CheckpointStore.OptimizerSuffix);
-}
-
-/// <summary>The manifest written last: the checkpoint exists only once it does.</summary>
-public sealed record CheckpointManifest(int Version, Dictionary<string, string> Sha256, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// Checkpoints under <c>checkpoints/&lt;run&gt;/epoch-&lt;k&gt;.*</c>. Every file is written to a
@@ -87,8 +48,8 @@ public sealed class CheckpointStore
             var final = Path.Combine(directory, stem + suffix);
             var temp = final + TempSuffix;
             write(temp);
-            FlushToDisk(temp);
-            hashes[stem + suffix] = Sha256Of(temp);
+            CheckpointFiles.FlushToDisk(temp);
+            hashes[stem + suffix] = CheckpointFiles.Sha256Of(temp);
             File.Move(temp, final, overwrite: true);
         }
 
@@ -100,9 +61,9 @@ public sealed class CheckpointStore
         var manifestPath = Path.Combine(directory, stem + ManifestSuffix);
         var manifestTemp = manifestPath + TempSuffix;
         File.WriteAllBytes(manifestTemp, JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
-        FlushToDisk(manifestTemp);
+        CheckpointFiles.FlushToDisk(manifestTemp);
         File.Move(manifestTemp, manifestPath, overwrite: true);
-        FlushDirectory(directory);
+        CheckpointFiles.FlushDirectory(directory);
         return new Checkpoint(directory, stem, metadata);
     }
 
@@ -135,7 +96,7 @@ public sealed class CheckpointStore
             foreach (var manifestPath in Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix))
             {
                 var stem = Path.GetFileName(manifestPath)[..^ManifestSuffix.Length];
-                var problem = Verify(runDirectory, stem, out var metadata);
+                var problem = CheckpointFiles.Verify(runDirectory, stem, out var metadata);
                 if (problem is null && metadata is not null)
                 {
                     found.Add(new Checkpoint(runDirectory, stem, metadata));
@@ -164,9 +125,9 @@ public sealed class CheckpointStore
             return null;
         }
 
-        foreach (var stem in Stems(directory).OrderByDescending(s => s, StringComparer.Ordinal))
+        foreach (var stem in CheckpointFiles.StemsOf(directory).OrderByDescending(s => s, StringComparer.Ordinal))
         {
-            if (Verify(directory, stem, out var metadata) is null && metadata is not null)
+            if (CheckpointFiles.Verify(directory, stem, out var metadata) is null && metadata is not null)
             {
                 return new Checkpoint(directory, stem, metadata);
             }
@@ -191,10 +152,10 @@ public sealed class CheckpointStore
         }
 
         // Stems sort in training order (zero-padded epoch, then step).
-        var stems = Stems(directory).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        var stems = CheckpointFiles.StemsOf(directory).OrderBy(s => s, StringComparer.Ordinal).ToList();
         keep.UnionWith(stems.TakeLast(keepLast));
         var best = stems
-            .Select(stem => (Stem: stem, Metadata: ReadMetadata(directory, stem)))
+            .Select(stem => (Stem: stem, Metadata: CheckpointFiles.ReadMetadata(directory, stem)))
             .Where(c => c.Metadata is { Step: 0 } && double.IsFinite(c.Metadata.Result.Test.Loss))
             .MinBy(c => c.Metadata!.Result.Test.Loss);
         if (best.Stem is not null)
@@ -206,88 +167,21 @@ public sealed class CheckpointStore
         return keep;
     }
 
-    private static IEnumerable<string> Stems(string runDirectory) =>
-        Directory.EnumerateFiles(runDirectory, "*" + ManifestSuffix).Select(p => Path.GetFileName(p)[..^ManifestSuffix.Length]);
 
-    private static CheckpointMetadata? ReadMetadata(string runDirectory, string stem)
+    /// <summary>
+    /// Deletes a run's checkpoints and its folder: the manifests first, so a crash midway leaves
+    /// only files no manifest vouches for (removed at the next start).
+    /// </summary>
+    public void DeleteRun(string runId)
     {
-        try
+        var directory = Path.Combine(Root, runId);
+        if (!Directory.Exists(directory))
         {
-            return JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllBytes(Path.Combine(runDirectory, stem + MetadataSuffix)), Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Reads one manifest without checking the files it lists; null when it does not parse (yet).</summary>
-    public static CheckpointManifest? TryReadManifest(string manifestPath)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllBytes(manifestPath), Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Checks one checkpoint against its manifest; null when it verifies.</summary>
-    /// <param name="includeOptimizer">
-    /// False checks only what serving reads (weights and metadata): a serve-only replica then reads a
-    /// third of the bytes (the Adam state is twice the weights), which matters when many of them
-    /// read one network volume after every epoch. Resuming needs the whole checkpoint.
-    /// </param>
-    public static string? Verify(string runDirectory, string stem, out CheckpointMetadata? metadata, bool includeOptimizer = true)
-    {
-        metadata = null;
-        CheckpointManifest? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllBytes(Path.Combine(runDirectory, stem + ManifestSuffix)), Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException)
-        {
-            return $"the manifest does not parse ({e.Message})";
+            return;
         }
 
-        if (manifest?.Sha256 is null || manifest.Sha256.Count == 0)
-        {
-            return "the manifest lists no files";
-        }
-
-        foreach (var suffix in includeOptimizer ? [WeightsSuffix, OptimizerSuffix, MetadataSuffix] : new[] { WeightsSuffix, MetadataSuffix })
-        {
-            var name = stem + suffix;
-            var path = Path.Combine(runDirectory, name);
-            if (!manifest.Sha256.TryGetValue(name, out var expected))
-            {
-                return $"the manifest does not list {name}";
-            }
-
-            if (!File.Exists(path))
-            {
-                return $"{name} is missing";
-            }
-
-            if (!string.Equals(Sha256Of(path), expected, StringComparison.OrdinalIgnoreCase))
-            {
-                return $"{name} does not match its SHA-256 in the manifest (truncated or corrupt)";
-            }
-        }
-
-        try
-        {
-            metadata = JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllBytes(Path.Combine(runDirectory, stem + MetadataSuffix)), Json);
-        }
-        catch (JsonException e)
-        {
-            return $"the metadata does not parse ({e.Message})";
-        }
-
-        return metadata is null ? "the metadata is empty" : null;
+        DeleteExcept(runId, new HashSet<string>());
+        Directory.Delete(directory, recursive: true);
     }
 
     /// <summary>Deletes every checkpoint of <paramref name="runId"/> except those in <paramref name="keep"/>.</summary>
@@ -333,7 +227,7 @@ public sealed class CheckpointStore
     /// </summary>
     private static void RemoveOrphans(string runDirectory)
     {
-        var stems = Stems(runDirectory).ToHashSet(StringComparer.Ordinal);
+        var stems = CheckpointFiles.StemsOf(runDirectory).ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(runDirectory))
         {
             var name = Path.GetFileName(file);
@@ -350,37 +244,6 @@ public sealed class CheckpointStore
         foreach (var temp in Directory.EnumerateFiles(runDirectory, "*" + TempSuffix))
         {
             File.Delete(temp);
-        }
-    }
-
-    private static string Sha256Of(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    private static void FlushToDisk(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>fsync on the directory makes the renames themselves durable (POSIX only).</summary>
-    private static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems refuse to open directories; the renames are still atomic there.
         }
     }
 }

@@ -12,6 +12,7 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapVaeApi(this IEndpointRouteBuilder app)
     {
         app.MapTrainingApi();
+        app.MapServingApi();
 
         // Reads: open, or behind the key when reads are protected; bad input becomes ProblemDetails in one filter.
         var reads = app.MapGroup("").RequireReadAccess().AddEndpointFilter<InputProblemFilter>();

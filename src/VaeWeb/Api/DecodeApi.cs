@@ -39,7 +39,7 @@ public static class DecodeApi
             .WithDescription("JSON {\"z\":[latentDim]} or {\"zs\":[[latentDim],…]} (up to Vae:Serving:MaxItems). A PNG grid by default; JSON with Accept: application/json or format=json.")
             .AcceptsBody<DecodeRequest>(false, "application/json")
             .ProducesImageOr<DecodeResponse>()
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .ProducesNoModel();
 
     public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>>> Decode(

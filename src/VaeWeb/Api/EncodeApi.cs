@@ -59,7 +59,7 @@ public static class EncodeApi
             .WithDescription("Body: a PNG or JPEG (raw, or multipart field 'file'; any size, made MNIST-like: grayscale, light on dark, fitted to 20×20, centred by mass in 28×28), or JSON {\"pixels\":[784]} / {\"images\":[[784],…]} with values in [0, 1]. sample=true (JSON field or query) adds z = μ + σ·ε drawn with seed.")
             .AcceptsImageOr<EncodeRequest>()
             .Produces<EncodeResponse>()
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .ProducesNoModel()
             .DisableAntiforgery();
 

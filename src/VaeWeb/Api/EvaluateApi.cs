@@ -66,7 +66,7 @@ public static class EvaluateApi
             .WithSummary("Negative ELBO and IWAE_k bound (nats) of the serving model on the test split")
             .WithDescription("Optional JSON {\"k\":100,\"n\":…,\"seed\":0}. Work runs in small chunks (≈512 decoded samples each) so other requests interleave; one evaluation at a time (429 while one runs); results are cached per model version, k, n and seed.")
             .AcceptsBody<EvaluateRequest>(true, "application/json")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesNoModel();
 

@@ -38,7 +38,7 @@ public static class LatentMapApi
             .WithName("GetLatentMap")
             .WithSummary("Test-set μ projected to 2-D by PCA, with the projection")
             .WithDescription("n = how many test images (the first n; default all); mu=true adds each point's 64-D μ (for a projection of your own, such as the page's UMAP). Cached per model version: X-Cache says hit or miss.")
-            .ProducesInputProblems(StatusCodes.Status400BadRequest)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .ProducesNoModel();
 
     public static Ok<LatentMapResponse> GetLatentMap(

@@ -53,6 +53,7 @@ public static class ModelApi
             .WithTags("Latent space")
             .WithName("GetModel")
             .WithSummary("The serving model: architecture, parameter counts, settings, last metrics, KL per latent dimension and active units")
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .ProducesNoModel();
 
     public static Ok<ModelResponse> GetModel(

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using VaeWeb.Configuration;
 using VaeWeb.Serving;
@@ -7,15 +8,23 @@ namespace VaeWeb.Api;
 
 /// <summary>
 /// The steps every model endpoint shares, bound as one handler parameter (<c>[AsParameters]</c>):
-/// read the body, lease the serving model (or answer 503 with <c>Retry-After</c>), wait at the
+/// read the body, lease the model the request names (<c>model=</c>) or the serving one (or answer 503 with <c>Retry-After</c>), wait at the
 /// inference gate, compute, and stamp <c>X-Model-Version</c> on the answer.
 /// </summary>
-public sealed class ModelCall(HttpContext context, ModelHost models, InferenceGate gate, IOptions<VaeOptions> options)
+public sealed class ModelCall(
+    HttpContext context,
+    ServedModels models,
+    InferenceGate gate,
+    IOptions<VaeOptions> options,
+    [FromQuery(Name = "model")] string? model = null)
 {
     // [AsParameters] binds constructor parameters to public properties of the same names.
     public HttpContext Context { get; } = context;
 
-    public ModelHost Models { get; } = models;
+    public ServedModels Models { get; } = models;
+
+    /// <summary>The run id or version the request names (<c>model=</c>); null for the pinned or newest.</summary>
+    public string? Model { get; } = model;
 
     public InferenceGate Gate { get; } = gate;
 
@@ -34,8 +43,11 @@ public sealed class ModelCall(HttpContext context, ModelHost models, InferenceGa
     public Task<RequestBody> ReadBodyAsync(bool imagesAllowed) =>
         RequestBodies.ReadAsync(Request, Settings, imagesAllowed, Aborted);
 
-    /// <summary>The serving model, held until the lease is disposed; 503 (via the filter) when none serves yet.</summary>
-    public ModelLease Lease() => Models.TryAcquire() ?? throw new NoModelException();
+    /// <summary>
+    /// The model the request names, else the pinned or newest one, held until the lease is disposed:
+    /// 503 (via the filter) when none serves yet, 404 for a <c>model</c> with no checkpoint here.
+    /// </summary>
+    public ModelLease Lease() => Models.Acquire(Model);
 
     /// <summary>
     /// Runs <paramref name="work"/> on the leased model once the inference gate admits

@@ -49,7 +49,7 @@ public static class ReconstructApi
             .WithDescription("Takes the same images as /encode. The PNG shows each input beside its reconstruction (one pair a row); JSON with Accept: application/json or format=json.")
             .AcceptsImageOr<ReconstructRequest>()
             .ProducesImageOr<ReconstructResponse>()
-            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .ProducesNoModel()
             .DisableAntiforgery();
 

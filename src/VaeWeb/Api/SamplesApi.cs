@@ -23,7 +23,7 @@ public static class SamplesApi
             .WithDescription("A PNG grid of 28×28 tiles by default; JSON with Accept: application/json or format=json. The same seed and model version give the same images, so a seeded response carries an ETag (revalidate with If-None-Match for a 304) until the model changes. temperature (0–3, default 1) scales the spread of either sampler.")
             .ProducesImageOr<SamplesResponse>()
             .Produces(StatusCodes.Status304NotModified)
-            .ProducesInputProblems(StatusCodes.Status400BadRequest)
+            .ProducesInputProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .ProducesNoModel();
         return group;
     }

@@ -160,6 +160,13 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan FollowInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Models besides the serving one kept loaded for requests that name them (<c>model=</c>), least
+    /// recently used let go first. Each default model is about 10 MB of weights in memory.
+    /// </summary>
+    [Range(1, 64)]
+    public int CachedModels { get; set; } = 4;
+
     /// <summary>How long <c>POST /evaluate</c> may run before it is cancelled with 504 (it outlasts Vae:Limits:RequestTimeout).</summary>
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

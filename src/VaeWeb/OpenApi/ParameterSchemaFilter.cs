@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using VaeWeb.Api;
 using VaeWeb.Configuration;
+using VaeWeb.Serving;
 
 namespace VaeWeb.OpenApi;
 
@@ -50,6 +51,7 @@ public sealed class ParameterSchemaFilter(IOptions<VaeOptions> options) : IOpera
             (_, "index") => (Integer(0, null, null), "The image's position in the split, from 0."),
             (_, "name") => (Enum([.. options.Value.Datasets.Keys.Order(StringComparer.Ordinal)], null), "A configured data set (default: the serving model's)."),
             ("CompareRuns", "ids") => (new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[^,]+(,[^,]+)*$" }, $"1 to {Training.RunComparison.MostRuns} distinct run ids, comma-separated, as GET /runs lists them."),
+            (_, "model") => (new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ServedModels.NameRule }, "A run id (its last epoch) or a version '<runId>.e<k>' to answer with; default: the pinned version (GET /serving), else the newest."),
             (_, "id") => (new OpenApiSchema { Type = JsonSchemaType.String }, "The run's id, as GET /runs lists it."),
             ("GetSamples", "sampler") => (Enum(["prior", "aggregate"], "prior"), "Where z comes from: prior = N(0, I) (the reference); aggregate = per-class full-covariance Gaussians fitted to the training set's μ."),
             ("GetSamples", "temperature") => (new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "0", Maximum = SamplerQuery.MaxTemperature.ToString(CultureInfo.InvariantCulture), Default = JsonValue.Create(1.0) }, "Scales the sampler's spread (1 = as fitted; 0 = each class mean)."),

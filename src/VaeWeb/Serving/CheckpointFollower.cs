@@ -12,13 +12,14 @@ namespace VaeWeb.Serving;
 /// looks at the checkpoint manifests the trainer writes and, when one is newer than the model that
 /// serves, verifies what serving reads (weights, metadata) against its manifest, loads it and swaps it in (<see cref="ModelHost.Publish"/>:
 /// requests in flight finish on the old model). A checkpoint that fails is skipped with one warning and
-/// never served. It also re-reads the trainer's published run history, so <c>GET /runs</c> and
+/// never served. While the trainer has a version pinned (<c>serving.json</c>), that version serves here too. It also re-reads the trainer's published run history, so <c>GET /runs</c> and
 /// <c>GET /train</c> follow too. It reads only: nothing in the state directory is created, moved or deleted.
 /// </summary>
 public sealed partial class CheckpointFollower(
     IOptions<VaeOptions> options,
     CheckpointStore checkpoints,
     ModelHost models,
+    ServedModels served,
     RunStore runs,
     TrainingService training,
     LayerFormSelection layerForms,
@@ -66,6 +67,8 @@ public sealed partial class CheckpointFollower(
     {
         var historyChanged = runs.RefreshPublished();
         var before = models.CurrentVersion;
+        // The trainer's pin (PUT /serving) first: while one is pinned, newer checkpoints are not swapped in.
+        served.FollowPin();
         var manifests = ScanManifests();
         if (servedCreatedAt == DateTimeOffset.MinValue && before is not null)
         {
@@ -73,7 +76,8 @@ public sealed partial class CheckpointFollower(
             servedCreatedAt = manifests.FirstOrDefault(m => m.Version == before)?.CreatedAt ?? DateTimeOffset.MinValue;
         }
 
-        foreach (var candidate in manifests.Where(m => m.CreatedAt > servedCreatedAt && !rejected.Contains(m.Seen)).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Stem, StringComparer.Ordinal))
+        var newer = models.PinnedVersion is null ? manifests.Where(m => m.CreatedAt > servedCreatedAt) : [];
+        foreach (var candidate in newer.Where(m => !rejected.Contains(m.Seen)).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Stem, StringComparer.Ordinal))
         {
             if (TryServe(candidate))
             {
@@ -89,13 +93,13 @@ public sealed partial class CheckpointFollower(
 
     private bool TryServe(Candidate candidate)
     {
-        var problem = CheckpointStore.Verify(candidate.RunDirectory, candidate.Stem, out var metadata, includeOptimizer: false);
+        var problem = CheckpointFiles.Verify(candidate.RunDirectory, candidate.Stem, out var metadata, includeOptimizer: false);
         if (problem is null && metadata is not null)
         {
             try
             {
                 var checkpoint = new Checkpoint(candidate.RunDirectory, candidate.Stem, metadata);
-                models.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
+                models.PublishNewest(() => InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
                 servedCreatedAt = candidate.CreatedAt;
                 var lag = time.GetUtcNow() - new DateTimeOffset(candidate.Seen.Written, TimeSpan.Zero);
                 LogSwapped(metadata.ModelVersion, lag.TotalMilliseconds);
@@ -137,7 +141,7 @@ public sealed partial class CheckpointFollower(
                 var stem = info.Name[..^CheckpointStore.ManifestSuffix.Length];
                 if (CreatedAtOf(now) is { } createdAt)
                 {
-                    found.Add(new Candidate(runDirectory, stem, VersionOf(Path.GetFileName(runDirectory), stem), createdAt, now));
+                    found.Add(new Candidate(runDirectory, stem, CheckpointFiles.VersionOf(Path.GetFileName(runDirectory), stem), createdAt, now));
                 }
             }
         }
@@ -158,26 +162,13 @@ public sealed partial class CheckpointFollower(
             return cached.CreatedAt;
         }
 
-        if (CheckpointStore.TryReadManifest(manifest.Path) is not { } parsed)
+        if (CheckpointFiles.TryReadManifest(manifest.Path) is not { } parsed)
         {
             return null;
         }
 
         createdAtCache[manifest.Path] = (manifest, parsed.CreatedAt);
         return parsed.CreatedAt;
-    }
-
-    /// <summary>The model version a checkpoint's stem stands for (<c>epoch-0003-step-00010</c> → <c>run.e3.s10</c>).</summary>
-    internal static string? VersionOf(string runId, string stem)
-    {
-        var parts = stem.Split('-');
-        var number = (string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : (int?)null;
-        return parts switch
-        {
-            ["epoch", var e] when number(e) is { } epoch => ModelVersions.Format(runId, epoch),
-            ["epoch", var e, "step", var s] when number(e) is { } epoch && number(s) is { } step => ModelVersions.Format(runId, epoch, step),
-            _ => null,
-        };
     }
 
     private sealed record ManifestSeen(string Path, long Length, DateTime Written);

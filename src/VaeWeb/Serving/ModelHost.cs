@@ -3,12 +3,16 @@ using VaeWeb.Vae.Inference;
 namespace VaeWeb.Serving;
 
 /// <summary>
-/// Holds the model that serves requests. A new snapshot is swapped in atomically; requests in
-/// flight keep the one they leased, which is disposed when the last of them lets go.
+/// Holds the model that serves requests that name none: the pinned version when one is pinned
+/// (<c>PUT /serving</c>), else the newest the trainer (or a replica's follower) offered. A new
+/// snapshot is swapped in atomically; requests in flight keep the one they leased, which is
+/// disposed when the last of them lets go.
 /// </summary>
 public sealed class ModelHost : IDisposable
 {
+    private readonly Lock pinGate = new();
     private Snapshot? current;
+    private string? pinned;
 
     /// <summary>Raised after a new model version starts serving.</summary>
     public event Action<string>? Published;
@@ -17,12 +21,65 @@ public sealed class ModelHost : IDisposable
 
     public bool HasModel => Volatile.Read(ref current) is not null;
 
+    /// <summary>The version pinned with <c>PUT /serving</c>, or null when the newest serves.</summary>
+    public string? PinnedVersion
+    {
+        get
+        {
+            lock (pinGate)
+            {
+                return pinned;
+            }
+        }
+    }
+
     /// <summary>Makes <paramref name="model"/> the serving model; the host owns it from now on.</summary>
     public void Publish(InferenceModel model)
     {
         var previous = Interlocked.Exchange(ref current, new Snapshot(model));
         previous?.Release();
         Published?.Invoke(model.Version);
+    }
+
+    /// <summary>
+    /// Offers a newer model: it serves unless a version is pinned, in which case it is not even
+    /// created (<paramref name="create"/> is not called). True when it now serves.
+    /// </summary>
+    public bool PublishNewest(Func<InferenceModel> create)
+    {
+        lock (pinGate)
+        {
+            if (pinned is not null)
+            {
+                return false;
+            }
+
+            Publish(create());
+            return true;
+        }
+    }
+
+    /// <summary>Serves <paramref name="model"/> and keeps it serving until <see cref="Unpin"/>; the host owns it.</summary>
+    public void Pin(InferenceModel model)
+    {
+        lock (pinGate)
+        {
+            pinned = model.Version;
+            Publish(model);
+        }
+    }
+
+    /// <summary>Lets the newest serve again: <paramref name="newest"/> (when there is one) replaces the pinned model.</summary>
+    public void Unpin(Func<InferenceModel?> newest)
+    {
+        lock (pinGate)
+        {
+            pinned = null;
+            if (newest() is { } model)
+            {
+                Publish(model);
+            }
+        }
     }
 
     /// <summary>Leases the serving model, or returns null when none has been published yet.</summary>

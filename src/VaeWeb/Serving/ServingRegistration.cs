@@ -11,6 +11,8 @@ public static class ServingRegistration
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<LayerFormSelection>();
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<ServedModels>();
         services.AddSingleton<ModelDatasets>();
         services.AddSingleton<SampleCache>();
         services.AddSingleton<LatentCache>();

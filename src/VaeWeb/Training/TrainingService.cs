@@ -39,6 +39,7 @@ public sealed partial class TrainingService(
     RunStore store,
     CheckpointStore checkpoints,
     ModelHost modelHost,
+    ServedModels served,
     TrainingStatusFeed feed,
     InferenceGate requests,
     LayerFormSelection layerForms,
@@ -113,7 +114,7 @@ public sealed partial class TrainingService(
         // Before the first request: check which layer forms compute correctly on this CPU, serve the
         // newest good checkpoint and settle what a crash left behind.
         _ = layerForms.Forms;
-        LoadNewestCheckpoint();
+        served.LoadAtStartup();
         // Only the trainer settles the history: for a serve-only replica an active run is the
         // trainer's, alive in another process.
         if (Training.Enabled)
@@ -234,7 +235,7 @@ public sealed partial class TrainingService(
                 requests.RunWaitingRequests();
                 progress.LastEpoch = result;
                 store.AddEpoch(run.RunId, ToMetrics(result, version));
-                modelHost.Publish(InferenceModel.CopyOf(trainer.Model, version, layerForms.Forms, ServingThreads));
+                modelHost.PublishNewest(() => InferenceModel.CopyOf(trainer.Model, version, layerForms.Forms, ServingThreads));
                 requests.RunWaitingRequests();
                 LogEpoch(run.RunId, result.Epoch, result.Test.Loss, result.ImagesPerSecond);
 
@@ -296,27 +297,6 @@ public sealed partial class TrainingService(
 
         run.Cancellation.Dispose();
         LogRunFinished(run.RunId, state);
-    }
-
-    private void LoadNewestCheckpoint()
-    {
-        // A serve-only replica shares the trainer's directory: it must not move or delete anything.
-        var verified = checkpoints.LoadVerified((name, problem) => LogCheckpointRejected(name, problem), readOnly: !Training.Enabled);
-        // Newest first; a checkpoint whose weights fail to load falls back to the one before it.
-        foreach (var checkpoint in verified.Reverse())
-        {
-            try
-            {
-                var metadata = checkpoint.Metadata;
-                modelHost.Publish(InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, ServingThreads));
-                LogCheckpointLoaded(metadata.ModelVersion);
-                return;
-            }
-            catch (Exception e)
-            {
-                LogCheckpointUnloadable(e, checkpoint.Stem);
-            }
-        }
     }
 
     private RunStatus StatusOf(RunRecord run) => StatusOf(run, run.Epochs.Count > 0 ? run.Epochs[^1] : null);
@@ -400,13 +380,4 @@ public sealed partial class TrainingService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the end of run {RunId}")]
     private partial void LogStoreFailed(Exception exception, string runId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint {Checkpoint} failed verification ({Problem}); moved aside")]
-    private partial void LogCheckpointRejected(string checkpoint, string problem);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint {Checkpoint} verified but did not load; trying an older one")]
-    private partial void LogCheckpointUnloadable(Exception exception, string checkpoint);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {ModelVersion} from its checkpoint")]
-    private partial void LogCheckpointLoaded(string modelVersion);
 }

@@ -140,7 +140,7 @@ public class CrashTests(ITestOutputHelper output)
         foreach (var manifest in files.Where(f => f.EndsWith(CheckpointStore.ManifestSuffix, StringComparison.Ordinal)))
         {
             var stem = Path.GetFileName(manifest)[..^CheckpointStore.ManifestSuffix.Length];
-            Assert.Null(CheckpointStore.Verify(Path.GetDirectoryName(manifest)!, stem, out _));
+            Assert.Null(CheckpointFiles.Verify(Path.GetDirectoryName(manifest)!, stem, out _));
         }
 
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(stateDirectory, "runs.db")};Pooling=false"))
@@ -191,7 +191,7 @@ public class CrashTests(ITestOutputHelper output)
             Assert.False(file.EndsWith(".tmp", StringComparison.Ordinal), file);
             var name = Path.GetFileName(file);
             var stem = name[..name.IndexOf('.', StringComparison.Ordinal)];
-            Assert.Null(CheckpointStore.Verify(Path.GetDirectoryName(file)!, stem, out _));
+            Assert.Null(CheckpointFiles.Verify(Path.GetDirectoryName(file)!, stem, out _));
         }
 
         figures.Quarantined = Directory.Exists(checkpoints.QuarantineRoot)
