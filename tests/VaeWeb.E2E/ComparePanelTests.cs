@@ -92,7 +92,7 @@ public sealed class ComparePanelTests(TwoRunsSite site, ITestOutputHelper output
     }
 
     [Fact]
-    public async Task A_new_seed_redraws_every_row_with_that_seed_from_the_same_models()
+    public async Task A_new_seed_redraws_every_row_from_the_same_models_and_the_curve_can_be_switched()
     {
         await using var session = await site.OpenAsync();
         await session.GotoAsync();
@@ -113,6 +113,12 @@ public sealed class ComparePanelTests(TwoRunsSite site, ITestOutputHelper output
         {
             Assert.NotEqual(before, await RowPixelsAsync(rows.Nth(0)));
         }
+
+        // Another curve of the same runs: test KL, one point per finished epoch again.
+        await page.GetByLabel("Curve").SelectOptionAsync("testKl");
+        await Expect(page.Locator("#lab-chart")).ToHaveAttributeAsync("data-curve", "testKl");
+        await Expect(page.Locator("#lab-chart")).ToHaveAttributeAsync("data-points", "5");
+        await Expect(page.Locator("#lab-chart")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^test KL per epoch of 2 runs"));
 
         // Unticking a run takes its curve and its row away.
         await page.GetByLabel($"Compare run {site.First.Id}").UncheckAsync();

@@ -20,8 +20,9 @@ const seedInput = $('lab-seed');
 const rowsBox = $('lab-samples');
 const servingNote = $('lab-serving');
 const unpinButton = $('lab-unpin');
+const curveSelect = $('lab-curve');
 const chart = new LineChart($('lab-chart'), $('lab-legend'), [],
-  { yLabel: 'test loss per image', emptyText: 'Tick runs in the table to overlay their test-loss curves.' });
+  { yLabel: 'per image', emptyText: 'Tick runs in the table to overlay their test-loss curves.' });
 
 let runs = [];
 /** Ticked run ids in the order they were ticked; each keeps its colour while ticked. */
@@ -32,6 +33,8 @@ let serving;
 /** What each sample row shows now (run, version, seed), so a row is fetched again only when that changes. */
 const shown = new Map();
 let generation = 0;
+/** The last comparison shown, to redraw the chart when another curve is chosen. */
+let last = null;
 
 export function initCompare() {
   store.on('runs', (list) => {
@@ -50,6 +53,7 @@ export function initCompare() {
   });
   seedInput.addEventListener('change', refreshSamples);
   unpinButton.addEventListener('click', unpin);
+  curveSelect.addEventListener('change', () => { if (last) plot(last); });
   return loadServing();
 }
 
@@ -122,6 +126,7 @@ function tick(runId, on) {
 async function refresh() {
   const mine = ++generation;
   if (ticked.length === 0) {
+    last = null;
     showError(error, null);
     chart.setSeries([]);
     $('lab-chart').dataset.series = '';
@@ -138,6 +143,7 @@ async function refresh() {
   }
   if (mine !== generation) return;
   showError(error, null);
+  last = comparison;
   plot(comparison);
   showSamples(comparison.runs);
 }
@@ -148,16 +154,24 @@ function label(run) {
 }
 
 function plot(comparison) {
+  const curve = curveSelect.value;
+  const name = curveSelect.selectedOptions[0].textContent.replace(/ \(.*/, '');
+  chart.yLabel = `${name} per image`;
   chart.setSeries(comparison.runs.map((run) => ({
     key: run.runId, label: `${label(run)} (…${run.runId.slice(-4)})`, colour: colours.get(run.runId), width: 2, markers: true,
   })));
   for (const run of comparison.runs) {
-    run.curves.testLoss.forEach((y, i) => chart.add(run.runId, comparison.epochs[i], y));
+    run.curves[curve].forEach((y, i) => chart.add(run.runId, comparison.epochs[i], y));
   }
   const canvas = $('lab-chart');
   canvas.dataset.series = comparison.runs.map((r) => r.runId).join(',');
+  canvas.dataset.curve = curve;
   canvas.dataset.points = String(chart.pointCount);
-  canvas.setAttribute('aria-label', `Test loss per epoch of ${comparison.runs.length} runs: ${comparison.runs.map((r) => `${label(r)}, final ${r.final ? r.final.testLoss.toFixed(2) : 'none'}`).join('; ')}`);
+  const finals = comparison.runs.map((r) => {
+    const y = r.curves[curve].filter((v) => v != null).at(-1);
+    return `${label(r)}, last ${y != null ? y.toFixed(2) : 'none'}`;
+  });
+  canvas.setAttribute('aria-label', `${name} per epoch of ${comparison.runs.length} runs: ${finals.join('; ')}`);
 }
 
 /** One row per ticked run, in tick order; a row asks for new samples only when its model version or the seed changed. */
