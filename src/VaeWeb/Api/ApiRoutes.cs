@@ -13,6 +13,7 @@ public static class ApiRoutes
     {
         app.MapTrainingApi();
         app.MapServingApi();
+        app.MapSweepsApi();
 
         // Reads: open, or behind the key when reads are protected; bad input becomes ProblemDetails in one filter.
         var reads = app.MapGroup("").RequireReadAccess().AddEndpointFilter<InputProblemFilter>();

@@ -19,6 +19,7 @@ public sealed class NestedOptionsValidator : IValidateOptions<VaeOptions>
         Check("Limits", options.Limits, failures);
         Check("TestHooks", options.TestHooks, failures);
         Check("Judge", options.Judge, failures);
+        Check("Lab", options.Lab, failures);
         foreach (var (key, dataset) in options.Datasets)
         {
             Check($"Datasets:{key}", dataset, failures);

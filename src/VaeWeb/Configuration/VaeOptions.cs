@@ -36,6 +36,21 @@ public sealed class VaeOptions
 
     [Required]
     public JudgeOptions Judge { get; set; } = new();
+
+    [Required]
+    public LabOptions Lab { get; set; } = new();
+}
+
+/// <summary>The lab: the queue of runs and sweeps over it.</summary>
+public sealed class LabOptions
+{
+    /// <summary>Most runs waiting in the queue at once (POST /runs and POST /sweeps are refused with 409 beyond it).</summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedRuns { get; set; } = 100;
+
+    /// <summary>Most runs one sweep's grid may make (400 beyond it).</summary>
+    [Range(1, 1000)]
+    public int MaxSweepRuns { get; set; } = 24;
 }
 
 public sealed class DatasetOptions

@@ -21,7 +21,7 @@ public sealed partial class CheckpointFollower(
     ModelHost models,
     ServedModels served,
     RunStore runs,
-    TrainingService training,
+    RunReporter reporter,
     LayerFormSelection layerForms,
     TimeProvider time,
     ILogger<CheckpointFollower> logger) : BackgroundService
@@ -87,7 +87,7 @@ public sealed partial class CheckpointFollower(
 
         if (historyChanged || models.CurrentVersion != before)
         {
-            training.ShowLastRecordedRun();
+            reporter.ShowLastRecordedRun();
         }
     }
 

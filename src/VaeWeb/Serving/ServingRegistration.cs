@@ -18,6 +18,7 @@ public static class ServingRegistration
         services.AddSingleton<LatentCache>();
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<EvaluationGate>();
+        services.AddHostedService<ServingStartup>();
         return services;
     }
 }

@@ -67,13 +67,20 @@ public sealed record RunStatus
     public DateTimeOffset? FinishedAt { get; init; }
     public string? Error { get; init; }
 
+    /// <summary>For a queued run: its place in the queue, 1 = the next to start.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Position { get; init; }
+
     [JsonIgnore]
     public bool IsActive => State is RunState.Queued or RunState.Running;
 
     public static RunStatus Idle { get; } = new() { State = RunState.Idle };
 }
 
-/// <summary>A run as kept in the history; <c>sampleQuality</c> holds the judge's scores of its final model's samples once it completed.</summary>
+/// <summary>
+/// A run as kept in the history; <c>sampleQuality</c> holds the judge's scores of its final model's
+/// samples once it completed; <c>sweepId</c> names the sweep that queued it, if one did.
+/// </summary>
 public sealed record RunRecord(
     string RunId,
     RunState State,
@@ -83,4 +90,5 @@ public sealed record RunRecord(
     DateTimeOffset? FinishedAt,
     string? Error,
     IReadOnlyList<EpochMetrics> Epochs,
-    SampleQualityReport? SampleQuality = null);
+    SampleQualityReport? SampleQuality = null,
+    string? SweepId = null);

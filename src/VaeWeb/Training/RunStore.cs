@@ -22,7 +22,6 @@ namespace VaeWeb.Training;
 /// </remarks>
 public sealed partial class RunStore
 {
-    private const int SchemaVersion = 1;
     private readonly string connectionString;
     private readonly PublishedRunHistory published;
     private readonly bool serveOnly;
@@ -60,19 +59,30 @@ public sealed partial class RunStore
     /// </summary>
     public bool RefreshPublished() => serveOnly && published.Refresh();
 
+    /// <summary>Adds a queued run: the queue is the runs in state <c>queued</c>, oldest <c>queued_at</c> first.</summary>
     public void Insert(string runId, RunParameters parameters, DateTimeOffset createdAt)
     {
         EnsureTrainer();
-        using var connection = Open();
+        using (var connection = Open())
+        {
+            InsertRun(connection, null, runId, parameters, createdAt, sweepId: null);
+        }
+
+        Publish();
+    }
+
+    private void InsertRun(SqliteConnection connection, SqliteTransaction? transaction, string runId, RunParameters parameters, DateTimeOffset createdAt, string? sweepId)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO runs (id, state, dataset, parameters, created_at) VALUES ($id, $state, $dataset, $parameters, $created)";
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO runs (id, state, dataset, parameters, created_at, queued_at, sweep_id) VALUES ($id, $state, $dataset, $parameters, $created, $created, $sweep)";
         command.Parameters.AddWithValue("$id", runId);
         command.Parameters.AddWithValue("$state", Name(RunState.Queued));
         command.Parameters.AddWithValue("$dataset", parameters.Dataset);
         command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(parameters, Json));
-        command.Parameters.AddWithValue("$created", createdAt.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$created", Stamp(createdAt));
+        command.Parameters.AddWithValue("$sweep", (object?)sweepId ?? DBNull.Value);
         command.ExecuteNonQuery();
-        Publish();
     }
 
     public void SetState(string runId, RunState state, string? error = null, DateTimeOffset? at = null)
@@ -106,8 +116,9 @@ public sealed partial class RunStore
         using var transaction = connection.BeginTransaction();
         using (var update = connection.CreateCommand())
         {
-            update.CommandText = "UPDATE runs SET parameters = $parameters, state = 'queued', finished_at = NULL, error = NULL WHERE id = $id";
+            update.CommandText = "UPDATE runs SET parameters = $parameters, state = 'queued', queued_at = $now, finished_at = NULL, error = NULL WHERE id = $id";
             update.Parameters.AddWithValue("$id", runId);
+            update.Parameters.AddWithValue("$now", Stamp(DateTimeOffset.UtcNow));
             update.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(parameters, Json));
             update.ExecuteNonQuery();
         }
@@ -148,7 +159,10 @@ public sealed partial class RunStore
         Publish();
     }
 
-    /// <summary>Runs left queued or running by a process that died are marked interrupted; returns their ids.</summary>
+    /// <summary>
+    /// Runs left running by a process that died are marked interrupted (resumable); returns their ids.
+    /// Queued runs stay queued: the queue survives a restart and carries on.
+    /// </summary>
     public IReadOnlyList<string> MarkAbandonedRunsInterrupted()
     {
         EnsureTrainer();
@@ -157,7 +171,7 @@ public sealed partial class RunStore
         var ids = new List<string>();
         using (var select = connection.CreateCommand())
         {
-            select.CommandText = "SELECT id FROM runs WHERE state IN ('queued', 'running')";
+            select.CommandText = "SELECT id FROM runs WHERE state = 'running'";
             using var reader = select.ExecuteReader();
             while (reader.Read())
             {
@@ -167,7 +181,7 @@ public sealed partial class RunStore
 
         using (var update = connection.CreateCommand())
         {
-            update.CommandText = "UPDATE runs SET state = 'interrupted', finished_at = $at, error = 'the service stopped while the run was active' WHERE state IN ('queued', 'running')";
+            update.CommandText = "UPDATE runs SET state = 'interrupted', finished_at = $at, error = 'the service stopped while the run was active' WHERE state = 'running'";
             update.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
             update.ExecuteNonQuery();
         }
@@ -215,10 +229,10 @@ public sealed partial class RunStore
     private List<RunRecord> Query(string where, params (string Name, object Value)[] parameters)
     {
         using var connection = Open();
-        var runs = new List<(string Id, RunState State, RunParameters Parameters, DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, string? Error)>();
+        var runs = new List<(string Id, RunState State, RunParameters Parameters, DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, string? Sweep)>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT id, state, parameters, created_at, started_at, finished_at, error FROM runs {where}";
+            command.CommandText = $"SELECT id, state, parameters, created_at, started_at, finished_at, error, sweep_id FROM runs {where}";
             foreach (var (name, value) in parameters)
             {
                 command.Parameters.AddWithValue(name, value);
@@ -234,11 +248,12 @@ public sealed partial class RunStore
                     ParseTime(reader.GetString(3)),
                     reader.IsDBNull(4) ? null : ParseTime(reader.GetString(4)),
                     reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
-                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7)));
             }
         }
 
-        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id), SampleQualityOf(connection, r.Id))).ToList();
+        return runs.Select(r => new RunRecord(r.Id, r.State, r.Parameters, r.Created, r.Started, r.Finished, r.Error, Epochs(connection, r.Id), SampleQualityOf(connection, r.Id), r.Sweep)).ToList();
     }
 
     private static List<EpochMetrics> Epochs(SqliteConnection connection, string runId)
@@ -262,43 +277,7 @@ public sealed partial class RunStore
     private void Migrate()
     {
         using var connection = Open();
-        using var version = connection.CreateCommand();
-        version.CommandText = "PRAGMA user_version";
-        var current = Convert.ToInt32(version.ExecuteScalar(), CultureInfo.InvariantCulture);
-        if (current >= SchemaVersion)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            CREATE TABLE IF NOT EXISTS runs (
-                id TEXT PRIMARY KEY,
-                state TEXT NOT NULL,
-                dataset TEXT NOT NULL,
-                parameters TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                started_at TEXT,
-                finished_at TEXT,
-                error TEXT);
-            CREATE TABLE IF NOT EXISTS epochs (
-                run_id TEXT NOT NULL REFERENCES runs(id),
-                epoch INTEGER NOT NULL,
-                loss REAL NOT NULL,
-                reconstruction REAL NOT NULL,
-                kl REAL NOT NULL,
-                test_loss REAL NOT NULL,
-                test_reconstruction REAL NOT NULL,
-                test_kl REAL NOT NULL,
-                seconds REAL NOT NULL,
-                images_per_second REAL NOT NULL,
-                model_version TEXT,
-                PRIMARY KEY (run_id, epoch));
-            PRAGMA user_version = 1;
-            """;
-        command.ExecuteNonQuery();
-        transaction.Commit();
+        RunStoreSchema.Migrate(connection);
     }
 
     private SqliteConnection Open()
@@ -312,6 +291,8 @@ public sealed partial class RunStore
         pragma.ExecuteNonQuery();
         return connection;
     }
+
+    private static string Stamp(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
 
     private static string Name(RunState state) => state.ToString().ToLowerInvariant();
 

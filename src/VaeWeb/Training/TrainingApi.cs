@@ -8,7 +8,7 @@ using VaeWeb.Security;
 
 namespace VaeWeb.Training;
 
-/// <summary><c>/train</c>: start, watch and cancel the one training run.</summary>
+/// <summary><c>/train</c>: start, watch and cancel the run training now (<c>/runs</c> queues more).</summary>
 public static class TrainingApi
 {
     public static RouteGroupBuilder MapTrainingApi(this IEndpointRouteBuilder routes)
@@ -47,7 +47,7 @@ public static class TrainingApi
 
     public static async Task<Results<Accepted<RunStatus>, ProblemHttpResult>> StartRun(
         HttpRequest request,
-        TrainingService training,
+        RunScheduler training,
         DatasetCatalog datasets,
         CancellationToken cancellationToken)
     {
@@ -74,7 +74,7 @@ public static class TrainingApi
     }
 
     /// <summary>The optional JSON body; a body of another type (415) or past the upload limit (413) is refused.</summary>
-    private static async Task<(JsonElement? Body, ProblemHttpResult? Refusal)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<(JsonElement? Body, ProblemHttpResult? Refusal)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is not > 0 && request.Headers.TransferEncoding.Count == 0)
         {
@@ -105,20 +105,26 @@ public static class TrainingApi
         }
     }
 
-    private static Results<Accepted<RunStatus>, ProblemHttpResult> Answer(StartResult result) => result switch
+    internal static Results<Accepted<RunStatus>, ProblemHttpResult> Answer(StartResult result) => result switch
     {
         StartResult.Started started => TypedResults.Accepted($"/runs/{started.Status.RunId}", started.Status),
         StartResult.AlreadyActive active => Problems.Conflict(
             "A run is already active",
             $"Run {active.Status.RunId} is {active.Status.State.ToString().ToLowerInvariant()}; cancel it with DELETE /train or wait for it to finish."),
-        StartResult.Disabled => TypedResults.Problem(
-            statusCode: StatusCodes.Status403Forbidden,
-            title: "Training is disabled",
-            detail: "This instance serves models only (Vae:Training:Enabled is false)."),
+        StartResult.Disabled => DisabledProblem(),
+        StartResult.QueueFull full => Problems.Conflict(
+            "The queue is full",
+            $"{full.Queued} runs are queued, the most Vae:Lab:MaxQueuedRuns allows ({full.Max}); cancel one with DELETE /runs/{{id}} or wait."),
         StartResult.UnknownRun unknown => Problems.NotFound("No such run", $"There is no run with id '{unknown.RunId}' to resume; GET /runs lists them."),
         StartResult.NotResumable notResumable => Problems.Conflict("The run cannot be resumed", notResumable.Reason),
         _ => throw new InvalidOperationException("Unknown start result."),
     };
+
+    /// <summary>403 on a serve-only replica for anything that would train or change the history.</summary>
+    internal static ProblemHttpResult DisabledProblem() => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "Training is disabled",
+        detail: "This instance serves models only (Vae:Training:Enabled is false).");
 
     public static Ok<RunStatus> GetStatus(TrainingStatusFeed feed) => TypedResults.Ok(feed.Current);
 
@@ -126,7 +132,7 @@ public static class TrainingApi
         TypedResults.ServerSentEvents(
             feed.Subscribe(cancellationToken).Select(status => new SseItem<RunStatus>(status, "status")));
 
-    public static Results<Accepted<RunStatus>, ProblemHttpResult> CancelRun(TrainingService training, TrainingStatusFeed feed) =>
+    public static Results<Accepted<RunStatus>, ProblemHttpResult> CancelRun(RunScheduler training, TrainingStatusFeed feed) =>
         training.TryCancel()
             ? TypedResults.Accepted((string?)null, feed.Current)
             : Problems.NotFound("No active run", "There is no queued or running run to cancel.");
