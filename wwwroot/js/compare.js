@@ -42,8 +42,8 @@ export function initCompare() {
     renderTable();
     // A new epoch or run may change what serves when nothing is pinned.
     if (serving !== null) loadServing();
-    // Curves and samples of ticked runs follow their new epochs.
-    if (ticked.length) refresh();
+    // Curves and samples of ticked runs follow their new epochs (or go, with a deleted run).
+    if (ticked.length || last) refresh();
   });
   // A new model version means a run finished an epoch: read the history (both tables) again.
   store.on('model', () => { loadRuns(); });
@@ -68,7 +68,7 @@ function renderTable() {
   table.tBodies[0].replaceChildren(...runs.map((run) => {
     const p = run.parameters;
     const epochs = run.epochs?.length ?? 0;
-    const last = run.epochs?.[epochs - 1];
+    const lastEpoch = run.epochs?.[epochs - 1];
     const isTicked = ticked.includes(run.runId);
     const box = el('input');
     box.type = 'checkbox';
@@ -82,7 +82,7 @@ function renderTable() {
     const tickCell = el('td', { className: 'tick' }, el('label', { className: 'inline' }, box, swatch));
     const row = el('tr', {}, tickCell,
       ...[run.runId, p.beta, p.latentDim, p.likelihood, `${epochs}/${p.epochs}`, run.state,
-        last ? last.testLoss.toFixed(2) : '—', scoreText(run.sampleQuality)].map((v) => el('td', { text: v })),
+        lastEpoch ? lastEpoch.testLoss.toFixed(2) : '—', scoreText(run.sampleQuality)].map((v) => el('td', { text: v })),
       serveCell(run, epochs, servingRun, pinnedRun));
     row.dataset.runId = run.runId;
     row.classList.toggle('serving', run.runId === servingRun);
