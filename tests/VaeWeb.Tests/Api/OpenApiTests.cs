@@ -13,6 +13,7 @@ public class OpenApiTests
     [InlineData("/train/events", "get", new[] { "200" })]
     [InlineData("/samples", "get", new[] { "200", "400", "503" })]
     [InlineData("/runs/{id}", "get", new[] { "200", "404" })]
+    [InlineData("/runs/compare", "get", new[] { "200", "400", "404" })]
     [InlineData("/runs", "post", new[] { "202", "400", "403", "409" })]
     [InlineData("/runs/{id}", "delete", new[] { "202", "204", "403", "404", "409" })]
     [InlineData("/sweeps", "post", new[] { "202", "400", "403", "409" })]
