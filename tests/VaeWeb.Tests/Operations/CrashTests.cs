@@ -15,8 +15,10 @@ namespace VaeWeb.Tests.Operations;
 
 /// <summary>
 /// The real service as a child process, killed with SIGKILL at random moments during training —
-/// half of them while a checkpoint file is being written — and restarted each time. Five kills in
-/// the suite; <c>VAEWEB_CRASH_KILLS=50</c> runs the full count (figures go to the test output and,
+/// half of them while a checkpoint file is being written — and restarted each time. The first kill
+/// lands with two more runs queued behind the running one: after each restart the queue carries on
+/// (the next queued run starts on its own) and none of its runs is lost; once it is empty, each
+/// restart resumes the run that was killed. Five kills in the suite; <c>VAEWEB_CRASH_KILLS=50</c> runs the full count (figures go to the test output and,
 /// with <c>VAEWEB_CRASH_REPORT=path</c>, to a file).
 /// </summary>
 public class CrashTests(ITestOutputHelper output)
@@ -35,6 +37,7 @@ public class CrashTests(ITestOutputHelper output)
         var checkpoints = new CheckpointStore(state.Path);
         var figures = new CrashFigures();
         string? runId = null;
+        var queue = new List<string>();
 
         for (var kill = 0; kill <= kills; kill++)
         {
@@ -44,7 +47,7 @@ public class CrashTests(ITestOutputHelper output)
             figures.StartSeconds.Add(clock.Elapsed.TotalSeconds);
             if (kill > 0)
             {
-                await CheckAfterRestartAsync(service, checkpoints, runId!, figures);
+                await CheckAfterRestartAsync(service, checkpoints, runId!, queue, figures);
             }
 
             if (kill == kills)
@@ -52,7 +55,23 @@ public class CrashTests(ITestOutputHelper output)
                 break;
             }
 
-            runId = await StartOrResumeAsync(service, runId);
+            if (queue.Count > 0)
+            {
+                // The trainer was free after the restart: the next queued run started on its own.
+                runId = queue[0];
+                queue.RemoveAt(0);
+            }
+            else
+            {
+                runId = await StartOrResumeAsync(service, runId);
+            }
+
+            if (kill == 0)
+            {
+                queue.AddRange(await QueueRunsAsync(service, Math.Min(2, kills - 1)));
+                figures.Queued = queue.Count;
+            }
+
             var running = await service.WaitForStatusAsync(st => st.RunId == runId && st.State == RunState.Running && st.Step > 0);
             var duringWrite = kill % 2 == 1;
             var progress = duringWrite
@@ -89,6 +108,21 @@ public class CrashTests(ITestOutputHelper output)
         using var start = await service.Client.PostAsJsonAsync("/train", new { epochs = 1000, seed = 11 }, VaeWebFactory.Json);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         return (await start.Content.ReadFromJsonAsync<RunStatus>(VaeWebFactory.Json))!.RunId!;
+    }
+
+    private static async Task<List<string>> QueueRunsAsync(ServiceProcess service, int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var queued = await service.Client.PostAsJsonAsync("/runs", new { epochs = 1000, seed = 20 + i }, VaeWebFactory.Json);
+            Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+            var status = (await queued.Content.ReadFromJsonAsync<RunStatus>(VaeWebFactory.Json))!;
+            Assert.Equal((RunState.Queued, (int?)(i + 1)), (status.State, status.Position));
+            ids.Add(status.RunId!);
+        }
+
+        return ids;
     }
 
     private static async Task<RunStatus?> KillAfterAsync(ServiceProcess service, TimeSpan delay)
@@ -167,12 +201,17 @@ public class CrashTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task CheckAfterRestartAsync(ServiceProcess service, CheckpointStore checkpoints, string runId, CrashFigures figures)
+    private static async Task CheckAfterRestartAsync(ServiceProcess service, CheckpointStore checkpoints, string runId, List<string> queue, CrashFigures figures)
     {
         var runs = await service.Client.GetFromJsonAsync<List<RunRecord>>("/runs", VaeWebFactory.Json);
         Assert.NotNull(runs);
-        Assert.DoesNotContain(runs, r => r.State is RunState.Running or RunState.Queued);
         Assert.Equal(RunState.Interrupted, runs.Single(r => r.RunId == runId).State);
+
+        // No queued run is lost: each is still queued, but the first, which may have started.
+        var active = runs.Where(r => r.State is RunState.Running or RunState.Queued).Select(r => r.RunId).ToHashSet();
+        Assert.Equal(queue.ToHashSet(), active);
+        Assert.DoesNotContain(runs, r => r.State == RunState.Running && (queue.Count == 0 || r.RunId != queue[0]));
+        figures.QueuedKept += queue.Count;
 
         using var ready = await service.Client.GetAsync("/readyz");
         var latest = checkpoints.LatestVerified(runId);
@@ -184,9 +223,13 @@ public class CrashTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var version = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement.GetProperty("modelVersion").GetString();
-        Assert.Equal(latest.Metadata.ModelVersion, version);
-        // After start-up nothing unverified remains under a final name.
-        foreach (var file in Directory.EnumerateFiles(checkpoints.Root, "*", SearchOption.AllDirectories))
+        // The newest verified checkpoint, or already an epoch of the queued run that started after it.
+        Assert.True(
+            version == latest.Metadata.ModelVersion || (queue.Count > 0 && version!.StartsWith(queue[0] + ".", StringComparison.Ordinal)),
+            $"serving {version}, newest verified checkpoint {latest.Metadata.ModelVersion}");
+        // After start-up nothing unverified remains under a final name (in the killed run's folder:
+        // a queued run that started since is writing its own).
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(checkpoints.Root, runId), "*", SearchOption.AllDirectories))
         {
             Assert.False(file.EndsWith(".tmp", StringComparison.Ordinal), file);
             var name = Path.GetFileName(file);
@@ -209,6 +252,10 @@ public class CrashTests(ITestOutputHelper output)
 
         public int Quarantined { get; set; }
 
+        public int Queued { get; set; }
+
+        public int QueuedKept { get; set; }
+
         public List<double> StartSeconds { get; } = [];
 
         public List<double> EpochsLost { get; } = [];
@@ -221,8 +268,9 @@ public class CrashTests(ITestOutputHelper output)
             crash test: {Kills}/{planned} SIGKILLs (seed {seed}), {KillsDuringWrite} left a checkpoint write unfinished (.tmp present)
             restarts: {StartSeconds.Count - 1}, all came up; start to /healthz mean {StartSeconds.Average():F2} s, max {StartSeconds.DefaultIfEmpty(0).Max():F2} s
             restarts before any checkpoint existed: {RestartsWithoutCheckpoint}; files quarantined: {Quarantined}
+            queue: {Queued} runs queued behind the first kill; queued runs found intact after restarts: {QueuedKept} (none lost)
             work lost per kill (epochs): mean {EpochsLost.DefaultIfEmpty(0).Average():F2}, max {MaxEpochsLost:F2}
-            invariants held at every kill: manifests verify, no zero-length final file, runs.db integrity ok, no run left running, served version = newest verified checkpoint
+            invariants held at every kill: manifests verify, no zero-length final file, runs.db integrity ok, no run left running but the queue's next, every queued run still queued, served version = newest verified checkpoint
             """);
     }
 }
