@@ -2,6 +2,7 @@
 // the shared store. No build step: the browser loads these ES modules as they are.
 
 import { describe } from './js/api.js';
+import { initCompare } from './js/compare.js';
 import { initDims } from './js/dims.js';
 import { initDraw } from './js/draw.js';
 import { initExplain } from './js/explain.js';
@@ -30,6 +31,8 @@ async function main() {
   initMapMode();
   initExplain();
   try {
+    // Before the training panel, whose first load of the run history fills the compare table too.
+    await initCompare();
     await initTraining();
   } catch (error) {
     showGlobal(error);

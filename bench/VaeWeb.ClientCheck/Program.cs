@@ -57,6 +57,10 @@ var run = await json.Runs[started!.RunId!].GetAsync();
 checks.That("GET /runs/{id}", run?.Epochs is { Count: 1 }, run?.Epochs?.Count.ToString());
 var noRun = await checks.ProblemAsync<ProblemDetails>("GET /runs/{id} unknown: 404", () => json.Runs["no-such-run"].GetAsync());
 checks.That("404 names the run", noRun.Detail?.Contains("no-such-run") == true, noRun.Detail);
+var compared = await json.Runs.Compare.GetAsync(c => c.QueryParameters.Ids = started.RunId);
+checks.That("GET /runs/compare", compared?.Epochs is { Count: 1 } && compared.Runs is [{ Curves.TestLoss: { Count: 1 } }], compared?.Runs?.Count.ToString());
+var noIds = await checks.ProblemAsync<HttpValidationProblemDetails>("GET /runs/compare without ids: 400", () => json.Runs.Compare.GetAsync());
+checks.That("400 names ids in errors", noIds.Errors?.AdditionalData.ContainsKey("ids") == true, noIds.Detail);
 
 // JSON answers, typed query parameters.
 var samples = await json.Samples.GetAsync(c => { c.QueryParameters.N = 4; c.QueryParameters.Seed = 7; c.QueryParameters.Format = Json.Samples.GetFormatQueryParameterType.Json; });

@@ -72,6 +72,15 @@ export async function postJson(path, body) {
   return response.status === 204 ? null : response.json();
 }
 
+export async function putJson(path, body) {
+  const response = await send(path, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  return response.status === 204 ? null : response.json();
+}
+
 /** Posts a binary body (a PNG of a drawing) and reads JSON back. */
 export async function postBlob(path, blob) {
   const response = await send(path, {

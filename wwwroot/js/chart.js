@@ -8,13 +8,21 @@ export class LineChart {
    * @param {HTMLElement} legend where the series' names are listed
    * @param {{key:string,label:string,colour:string,dash?:number[],width?:number,markers?:boolean}[]} series
    */
-  constructor(canvas, legend, series, { xLabel = 'epoch', yLabel = 'loss per image' } = {}) {
+  constructor(canvas, legend, series, { xLabel = 'epoch', yLabel = 'loss per image', emptyText = 'Loss curves appear here while a run trains.' } = {}) {
     this.canvas = canvas;
-    this.series = series.map((s) => ({ ...s, points: [] }));
+    this.legend = legend;
     this.xLabel = xLabel;
     this.yLabel = yLabel;
+    this.emptyText = emptyText;
     this.pending = false;
-    legend.replaceChildren(...this.series.map((s) => {
+    this.setSeries(series);
+    new ResizeObserver(() => this.draw()).observe(canvas);
+  }
+
+  /** Replaces the series (and their points) and the legend: a chart whose lines come and go. */
+  setSeries(series) {
+    this.series = series.map((s) => ({ ...s, points: [] }));
+    this.legend.replaceChildren(...this.series.map((s) => {
       const item = document.createElement('span');
       item.className = 'legend-item';
       const swatch = document.createElement('canvas');
@@ -29,7 +37,7 @@ export class LineChart {
       item.append(swatch, document.createTextNode(s.label));
       return item;
     }));
-    new ResizeObserver(() => this.draw()).observe(canvas);
+    this.schedule();
   }
 
   clear() {
@@ -80,7 +88,7 @@ export class LineChart {
     c.strokeStyle = ink;
     if (all.length === 0) {
       c.textAlign = 'center';
-      c.fillText('Loss curves appear here while a run trains.', cssWidth / 2, cssHeight / 2);
+      c.fillText(this.emptyText, cssWidth / 2, cssHeight / 2);
       return;
     }
     const xMax = Math.max(1, ...all.map((p) => p.x));

@@ -3,6 +3,7 @@
 
 import { describe, getJson } from './api.js';
 import { $, el } from './dom.js';
+import { store } from './store.js';
 
 let scoreRetries = 0;
 let scoredRun = null;
@@ -12,6 +13,7 @@ export async function loadRuns() {
   const empty = $('runs-empty');
   try {
     const runs = await getJson('/runs');
+    store.emit('runs', runs);
     empty.hidden = runs.length > 0;
     body.replaceChildren(...runs.map((run) => {
       const last = run.epochs?.[run.epochs.length - 1];

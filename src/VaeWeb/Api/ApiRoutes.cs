@@ -19,6 +19,7 @@ public static class ApiRoutes
         var reads = app.MapGroup("").RequireReadAccess().AddEndpointFilter<InputProblemFilter>();
         reads.MapRunsApi();
         reads.MapRunArchiveApi();
+        reads.MapCompareApi();
         reads.MapDatasetApi();
 
         // The model endpoints: on the shared compute limiter too. Each handler takes a ModelCall

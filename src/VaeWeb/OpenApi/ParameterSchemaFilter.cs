@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -25,6 +27,13 @@ public sealed class ParameterSchemaFilter(IOptions<VaeOptions> options) : IOpera
                 parameter.Schema = described.Schema;
                 parameter.Description = described.Description;
             }
+
+            // Bound as nullable text so the handler's own message names a missing value; [Required] on it says the value is needed.
+            if (context.ApiDescription.ParameterDescriptions.FirstOrDefault(p => p.Name == parameter.Name)?.ParameterDescriptor
+                is IParameterInfoParameterDescriptor { ParameterInfo: var info } && info.IsDefined(typeof(RequiredAttribute), inherit: false))
+            {
+                parameter.Required = true;
+            }
         }
     }
 
@@ -41,6 +50,7 @@ public sealed class ParameterSchemaFilter(IOptions<VaeOptions> options) : IOpera
             (_, "split") => (Enum(["train", "test"], null), "The split of the data set."),
             (_, "index") => (Integer(0, null, null), "The image's position in the split, from 0."),
             (_, "name") => (Enum([.. options.Value.Datasets.Keys.Order(StringComparer.Ordinal)], null), "A configured data set (default: the serving model's)."),
+            ("CompareRuns", "ids") => (new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[^,]+(,[^,]+)*$" }, $"1 to {Training.RunComparison.MostRuns} distinct run ids, comma-separated, as GET /runs lists them."),
             (_, "model") => (new OpenApiSchema { Type = JsonSchemaType.String, Pattern = ServedModels.NameRule }, "A run id (its last epoch) or a version '<runId>.e<k>' to answer with; default: the pinned version (GET /serving), else the newest."),
             (_, "id") => (new OpenApiSchema { Type = JsonSchemaType.String }, "The run's id, as GET /runs lists it."),
             ("GetSamples", "sampler") => (Enum(["prior", "aggregate"], "prior"), "Where z comes from: prior = N(0, I) (the reference); aggregate = per-class full-covariance Gaussians fitted to the training set's μ."),

@@ -13,8 +13,7 @@ public class OpenApiTests
     [InlineData("/train/events", "get", new[] { "200" })]
     [InlineData("/samples", "get", new[] { "200", "400", "503" })]
     [InlineData("/runs/{id}", "get", new[] { "200", "404" })]
-    [InlineData("/runs/{id}/export", "get", new[] { "200", "404", "409" })]
-    [InlineData("/runs/import", "post", new[] { "201", "400", "403", "409", "413", "415" })]
+    [InlineData("/runs/compare", "get", new[] { "200", "400", "404" })]
     [InlineData("/runs", "post", new[] { "202", "400", "403", "409" })]
     [InlineData("/runs/{id}", "delete", new[] { "202", "204", "403", "404", "409" })]
     [InlineData("/sweeps", "post", new[] { "202", "400", "403", "409" })]
@@ -23,6 +22,8 @@ public class OpenApiTests
     [InlineData("/serving", "put", new[] { "200", "400", "403", "404" })]
     [InlineData("/serving", "delete", new[] { "200", "403" })]
     [InlineData("/model", "get", new[] { "200", "400", "404", "503" })]
+    [InlineData("/runs/{id}/export", "get", new[] { "200", "404", "409" })]
+    [InlineData("/runs/import", "post", new[] { "201", "400", "403", "409", "413", "415" })]
     public async Task The_openapi_document_lists_each_endpoint_with_its_status_codes(string path, string method, string[] statuses)
     {
         using var factory = new VaeWebFactory();
