@@ -38,6 +38,7 @@ curl -fs "$URL/healthz" >/dev/null || { echo "the service did not come up:"; tai
 SERVER_PID="$PID"
 
 rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+held() { curl -fs "$URL/metrics" | awk '/^vaeweb_models_cached / { print $2 }'; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 SEEDS="$(python3 -c "print(','.join(str(i) for i in range(1, $RUNS + 1)))")"
@@ -60,7 +61,9 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 sleep 2
 echo "## Serving many runs: resident memory and latency"
 echo
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; Vae:Serving:CachedModels = $CACHED; $RUNS runs of the default model (latent 64)"
+FLAGS="$(grep -m1 '^flags' /proc/cpuinfo)"
+has() { [[ "$FLAGS" == *" $1"* ]] && echo yes || echo no; }
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), family $(grep -m1 '^cpu family' /proc/cpuinfo | awk '{ print $NF }'), $(nproc) cores, avx512_bf16 $(has avx512_bf16), amx_bf16 $(has amx_bf16); Vae:Serving:CachedModels = $CACHED; $RUNS runs of the default model (latent 64)"
 echo
 echo "| models held besides the serving one | resident memory (MB) |"
 echo "|---|---|"
@@ -69,8 +72,7 @@ COLD=()
 for i in "${!OTHERS[@]}"; do
   [[ $i -lt 10 ]] || break
   COLD+=("$(time_ms "$URL/samples?n=16&seed=1&model=${OTHERS[$i]}")")
-  held="$(( i + 1 < CACHED ? i + 1 : CACHED ))"
-  echo "| $((i + 1)) asked for, $held held | $(rss_mb) |"
+  echo "| $((i + 1)) asked for, $(held) held (vaeweb_models_cached) | $(rss_mb) |"
 done
 for _ in $(seq 1 "$ROUNDS"); do
   for i in "${!OTHERS[@]}"; do
@@ -78,7 +80,7 @@ for _ in $(seq 1 "$ROUNDS"); do
     curl -fs -o /dev/null "$URL/samples?n=16&seed=2&model=${OTHERS[$i]}"
   done
 done
-echo "| the same 10, asked for $ROUNDS more times each | $(rss_mb) |"
+echo "| the same 10, asked for $ROUNDS more times each, $(held) held | $(rss_mb) |"
 echo
 HIT=(); BASE=()
 for seed in $(seq 10 30); do

@@ -25,6 +25,7 @@ builder.Services
     .AddServing()
     .AddSampleQuality()
     .AddTraining()
+    .AddRunArchive()
     // After the training service, whose start-up load of the newest checkpoint comes first.
     .AddCheckpointFollower();
 

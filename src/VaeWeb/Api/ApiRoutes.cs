@@ -18,6 +18,7 @@ public static class ApiRoutes
         // Reads: open, or behind the key when reads are protected; bad input becomes ProblemDetails in one filter.
         var reads = app.MapGroup("").RequireReadAccess().AddEndpointFilter<InputProblemFilter>();
         reads.MapRunsApi();
+        reads.MapRunArchiveApi();
         reads.MapCompareApi();
         reads.MapDatasetApi();
 

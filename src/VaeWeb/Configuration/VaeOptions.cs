@@ -51,6 +51,13 @@ public sealed class LabOptions
     /// <summary>Most runs one sweep's grid may make (400 beyond it).</summary>
     [Range(1, 1000)]
     public int MaxSweepRuns { get; set; } = 24;
+
+    /// <summary>
+    /// Largest run export <c>POST /runs/import</c> accepts, as sent and unpacked (413 beyond it); unset, it
+    /// is computed from the default model (<see cref="Training.ImportLimit.DefaultMaxBytes"/>).
+    /// </summary>
+    [Range(1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long? MaxImportBytes { get; set; }
 }
 
 public sealed class DatasetOptions

@@ -11,7 +11,7 @@ namespace VaeWeb.Metrics;
 /// </summary>
 public sealed class TrainingMetrics
 {
-    public TrainingMetrics(TrainingStatusFeed feed, ModelHost models)
+    public TrainingMetrics(TrainingStatusFeed feed, ModelHost models, ModelCache cache, RunStore runs)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -22,6 +22,9 @@ public sealed class TrainingMetrics
         var speed = factory.CreateGauge("vaeweb_training_images_per_second", "Training throughput of the current or last run.");
         var model = factory.CreateGauge("vaeweb_model_info", "1 for the model version that serves requests.", "version");
         var loaded = factory.CreateGauge("vaeweb_model_loaded", "1 when a model serves requests, 0 before the first one.");
+        var pinned = factory.CreateGauge("vaeweb_model_pinned", "1 while a version is pinned with PUT /serving.");
+        var cached = factory.CreateGauge("vaeweb_models_cached", "Models held for model= requests besides the serving one (at most Vae:Serving:CachedModels).");
+        var queued = factory.CreateGauge("vaeweb_runs_queued", "Runs waiting in the queue.");
         string? lastVersion = null;
         var gate = new Lock();
 
@@ -46,6 +49,9 @@ public sealed class TrainingMetrics
 
             var version = models.CurrentVersion;
             loaded.Set(version is null ? 0 : 1);
+            pinned.Set(models.PinnedVersion is null ? 0 : 1);
+            cached.Set(cache.Versions.Count);
+            queued.Set(runs.QueuedIds().Count);
             if (version != lastVersion)
             {
                 // Only the serving version is exported; the old series goes away with it.

@@ -3,53 +3,74 @@ using System.Collections.Concurrent;
 namespace VaeWeb.Serving;
 
 /// <summary>
-/// Seeded samples of the serving model version: the same (version, n, seed, sampler) always decodes to the
-/// same images, so they are computed once and their PNG encoded once. Only the newest version is
-/// kept (a new version starts an empty generation), and the cache holds at most
-/// <see cref="MaxImages"/> images so a crawler walking seeds cannot grow it without bound.
+/// Seeded samples per model version: the same (version, n, seed, sampler) always decodes to the same
+/// images, so they are computed once and their PNG encoded once. The newest <see cref="MaxVersions"/>
+/// versions asked for are kept (the serving one and the runs a comparison names with <c>model=</c>),
+/// the least recently used version dropped first, and all of them together hold at most
+/// <see cref="MaxImages"/> images so a crawler walking seeds cannot grow the cache without bound.
 /// </summary>
 public sealed class SampleCache
 {
     /// <summary>About 25 MB of pixels plus their PNGs.</summary>
     public const int MaxImages = 8192;
 
-    private Generation current = new(string.Empty);
+    /// <summary>Versions kept at once: enough for a comparison of several runs beside the serving model.</summary>
+    public const int MaxVersions = 12;
+
+    private readonly ConcurrentDictionary<string, Generation> generations = new(StringComparer.Ordinal);
+
+    // Additions and evictions take this lock (misses only: each follows a model computation);
+    // hits read the dictionaries without it.
+    private readonly Lock gate = new();
+    private int images;
+    private long clock;
 
     /// <summary>The cached entry for (version, n, seed, sampler), if any; <paramref name="sampler"/> is a <see cref="SamplerChoice.Key"/>.</summary>
-    public Entry? TryGet(string version, int n, long seed, string sampler = "")
-    {
-        var generation = Volatile.Read(ref current);
-        return generation.Version == version && generation.Entries.TryGetValue((n, seed, sampler), out var entry) ? entry : null;
-    }
+    public Entry? TryGet(string version, int n, long seed, string sampler = "") =>
+        generations.TryGetValue(version, out var generation) && generation.Entries.TryGetValue((n, seed, sampler), out var entry)
+            ? Touch(generation, entry)
+            : null;
 
     /// <summary>The cached entry, or a new one from <paramref name="sample"/> (cached when there is room).</summary>
     public Entry GetOrAdd(string version, int n, long seed, Func<float[][]> sample, string sampler = "")
     {
-        var generation = Volatile.Read(ref current);
-        if (generation.Version != version)
-        {
-            var fresh = new Generation(version);
-            var seen = Interlocked.CompareExchange(ref current, fresh, generation);
-            generation = seen == generation ? fresh : seen;
-            if (generation.Version != version)
-            {
-                // Two versions raced during a swap; answer without caching.
-                return new Entry(sample());
-            }
-        }
-
-        if (generation.Entries.TryGetValue((n, seed, sampler), out var cached))
+        if (TryGet(version, n, seed, sampler) is { } cached)
         {
             return cached;
         }
 
         var entry = new Entry(sample());
-        if (generation.Reserve(n))
+        lock (gate)
         {
+            var generation = generations.GetOrAdd(version, v => new Generation(v));
             // A concurrent request for the same key may have won; either entry has the same images.
-            return generation.Entries.GetOrAdd((n, seed, sampler), entry);
-        }
+            if (generation.Entries.TryGetValue((n, seed, sampler), out var won))
+            {
+                return Touch(generation, won);
+            }
 
+            Touch(generation, entry);
+            while (generations.Count > MaxVersions)
+            {
+                var oldest = generations.Values.MinBy(g => Volatile.Read(ref g.LastUsed))!;
+                generations.TryRemove(oldest.Version, out _);
+                images -= oldest.Images;
+            }
+
+            if (images + n <= MaxImages)
+            {
+                generation.Entries[(n, seed, sampler)] = entry;
+                generation.Images += n;
+                images += n;
+            }
+
+            return entry;
+        }
+    }
+
+    private Entry Touch(Generation generation, Entry entry)
+    {
+        Volatile.Write(ref generation.LastUsed, Interlocked.Increment(ref clock));
         return entry;
     }
 
@@ -77,21 +98,13 @@ public sealed class SampleCache
 
     private sealed class Generation(string version)
     {
-        private int images;
+        public long LastUsed;
+
+        /// <summary>Images this version holds; changed under the cache's lock.</summary>
+        public int Images;
 
         public string Version { get; } = version;
 
         public ConcurrentDictionary<(int N, long Seed, string Sampler), Entry> Entries { get; } = new();
-
-        public bool Reserve(int n)
-        {
-            if (Interlocked.Add(ref images, n) <= MaxImages)
-            {
-                return true;
-            }
-
-            Interlocked.Add(ref images, -n);
-            return false;
-        }
     }
 }

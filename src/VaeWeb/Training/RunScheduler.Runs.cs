@@ -1,22 +1,5 @@
 namespace VaeWeb.Training;
 
-/// <summary>The outcome of <c>DELETE /runs/{id}</c>.</summary>
-public abstract record RemoveResult
-{
-    public sealed record NotFound : RemoveResult;
-
-    /// <summary>It was queued or running: it is cancelled (a running run after its current batch).</summary>
-    public sealed record Cancelling(RunRecord Run) : RemoveResult;
-
-    /// <summary>It had finished: it and its checkpoints are gone.</summary>
-    public sealed record Deleted : RemoveResult;
-
-    /// <summary>Its model is what requests without <c>model</c> get; pin another first.</summary>
-    public sealed record Serving(string Version) : RemoveResult;
-
-    public sealed record Disabled : RemoveResult;
-}
-
 /// <summary>Resuming a run, and removing one (cancel while queued or running, delete once finished).</summary>
 public sealed partial class RunScheduler
 {

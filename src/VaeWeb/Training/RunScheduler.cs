@@ -7,25 +7,6 @@ using VaeWeb.Vae.Checkpoints;
 
 namespace VaeWeb.Training;
 
-/// <summary>The outcome of asking for a new run.</summary>
-public abstract record StartResult(RunStatus Status)
-{
-    public sealed record Started(RunStatus Status) : StartResult(Status);
-
-    public sealed record AlreadyActive(RunStatus Status) : StartResult(Status);
-
-    public sealed record Disabled(RunStatus Status) : StartResult(Status);
-
-    /// <summary>The queue holds Vae:Lab:MaxQueuedRuns already.</summary>
-    public sealed record QueueFull(RunStatus Status, int Queued, int Max) : StartResult(Status);
-
-    /// <summary>A resume named a run the history does not hold.</summary>
-    public sealed record UnknownRun(RunStatus Status, string RunId) : StartResult(Status);
-
-    /// <summary>A resume named a run that cannot continue (no checkpoint, already finished, …).</summary>
-    public sealed record NotResumable(RunStatus Status, string Reason) : StartResult(Status);
-}
-
 /// <summary>
 /// Scheduling: the queue of runs (<c>POST /train</c>, <c>POST /runs</c>, sweeps, resumes) and the loop
 /// that hands the next queued run to the <see cref="RunExecutor"/> when the trainer is free. The

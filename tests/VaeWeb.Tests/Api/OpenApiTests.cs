@@ -22,6 +22,8 @@ public class OpenApiTests
     [InlineData("/serving", "put", new[] { "200", "400", "403", "404" })]
     [InlineData("/serving", "delete", new[] { "200", "403" })]
     [InlineData("/model", "get", new[] { "200", "400", "404", "503" })]
+    [InlineData("/runs/{id}/export", "get", new[] { "200", "404", "409" })]
+    [InlineData("/runs/import", "post", new[] { "201", "400", "403", "409", "413", "415" })]
     public async Task The_openapi_document_lists_each_endpoint_with_its_status_codes(string path, string method, string[] statuses)
     {
         using var factory = new VaeWebFactory();
@@ -57,5 +59,21 @@ public class OpenApiTests
         Assert.Equal("string", model.GetProperty("schema").GetProperty("type").GetString());
         Assert.StartsWith("^", model.GetProperty("schema").GetProperty("pattern").GetString(), StringComparison.Ordinal);
         Assert.Contains("pinned", model.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_export_is_described_as_a_binary_zip_both_ways()
+    {
+        using var factory = new VaeWebFactory();
+        using var client = factory.CreateClient();
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        var exported = paths.GetProperty("/runs/{id}/export").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content");
+        var imported = paths.GetProperty("/runs/import").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.Equal("binary", exported.GetProperty("application/zip").GetProperty("schema").GetProperty("format").GetString());
+        Assert.Equal(["application/zip", "application/octet-stream"], imported.EnumerateObject().Select(c => c.Name));
+        Assert.All(imported.EnumerateObject(), c => Assert.Equal("binary", c.Value.GetProperty("schema").GetProperty("format").GetString()));
     }
 }

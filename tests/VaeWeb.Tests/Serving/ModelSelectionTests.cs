@@ -145,6 +145,7 @@ public class ModelSelectionTests(TwoRunsFixture runs) : IClassFixture<TwoRunsFix
         // Least recently used out: the last one asked for is held, the oldest asked for is not.
         Assert.Equal($"{runs.Small.RunId}.e1", cache.Versions[0]);
         Assert.DoesNotContain($"{runs.Small.RunId}.e2", cache.Versions);
+        Assert.Contains("vaeweb_models_cached 2\n", await Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 }
 
