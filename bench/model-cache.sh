@@ -19,7 +19,7 @@ URL="http://127.0.0.1:$PORT"
 STATE="$(mktemp -d -t vaeweb-models-XXXXXX)"
 LOG="$STATE/service.log"
 
-dotnet build "$ROOT/src/VaeWeb" -c Release -v quiet -nologo >/dev/null
+dotnet build "$ROOT/src/VaeWeb" -c Release -v quiet -nologo >/dev/null || { echo "the Release build failed"; exit 1; }
 cleanup() {
   [[ -n "${PID:-}" ]] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
   rm -rf "$STATE"
