@@ -95,7 +95,8 @@ public sealed class RunReporter(TrainingStatusFeed feed, RunStore store, ModelHo
             TestKl = result.Test.Kl,
             ImagesPerSecond = result.ImagesPerSecond,
             EtaSeconds = (epochs - result.Epoch) * result.Duration.TotalSeconds,
-            ModelVersion = version,
+            // What serves now: the new epoch, unless a version is pinned.
+            ModelVersion = modelHost.CurrentVersion ?? version,
         };
         feed.Publish(status);
         return status;

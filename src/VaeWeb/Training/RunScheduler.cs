@@ -26,6 +26,7 @@ public sealed partial class RunScheduler(
 {
     private readonly Lock gate = new();
     private readonly SemaphoreSlim wake = new(0);
+    private readonly TrainerLock trainerLock = new();
     private ScheduledRun? running;
 
     private TrainingOptions Training => options.Value.Training;
@@ -138,6 +139,7 @@ public sealed partial class RunScheduler(
         // trainer's, alive in another process.
         if (Training.Enabled)
         {
+            trainerLock.Acquire(Path.GetFullPath(options.Value.StateDirectory));
             foreach (var runId in store.MarkAbandonedRunsInterrupted())
             {
                 LogInterrupted(runId);
@@ -276,9 +278,17 @@ public sealed partial class RunScheduler(
     private static string NewRunId(DateTimeOffset now) =>
         $"{now:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The run in progress checkpoints and records itself interrupted first; then the directory is free.
+        await base.StopAsync(cancellationToken);
+        trainerLock.Dispose();
+    }
+
     public override void Dispose()
     {
         base.Dispose();
+        trainerLock.Dispose();
         wake.Dispose();
         GC.SuppressFinalize(this);
     }

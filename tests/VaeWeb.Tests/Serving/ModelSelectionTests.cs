@@ -178,6 +178,7 @@ public class ServingPinTests
             // A newer run trains and checkpoints, but the pin keeps serving.
             second = (await factory.TrainAsync(client, new { epochs = 1, seed = 2 })).RunId!;
             Assert.Equal($"{first}.e1", await DefaultVersionAsync(client));
+            Assert.Equal($"{first}.e1", (await client.GetFromJsonAsync<RunStatus>("/train", VaeWebFactory.Json))!.ModelVersion);
             Assert.Equal($"{second}.e1", (await client.GetFromJsonAsync<RunRecord>($"/runs/{second}", VaeWebFactory.Json))!.Epochs[^1].ModelVersion);
         }
 
