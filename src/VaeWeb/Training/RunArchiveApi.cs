@@ -81,9 +81,12 @@ public static class RunArchiveApi
         return await importer.ImportAsync(request.Body, request.ContentLength, context.RequestAborted) switch
         {
             ImportResult.Imported imported => TypedResults.Created($"/runs/{imported.Run.RunId}", imported.Run),
-            ImportResult.AlreadyPresent present => Problems.Conflict(
+            ImportResult.AlreadyPresent { InHistory: true } present => Problems.Conflict(
                 "The run is already here",
                 $"This instance already holds run {present.RunId} (GET /runs/{present.RunId}); an id is imported once."),
+            ImportResult.AlreadyPresent present => Problems.Conflict(
+                "The run's checkpoint folder is already here",
+                $"checkpoints/{present.RunId} exists in the state directory but the history holds no such run (an import stopped between the two); remove that folder to import the run."),
             ImportResult.Disabled => TypedResults.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Training is disabled",

@@ -12,8 +12,8 @@ public abstract record ImportResult
 {
     public sealed record Imported(RunRecord Run) : ImportResult;
 
-    /// <summary>The history already holds a run with this id (or its checkpoint folder exists).</summary>
-    public sealed record AlreadyPresent(string RunId) : ImportResult;
+    /// <summary>The history already holds a run with this id, or (<paramref name="InHistory"/> false) only its checkpoint folder exists.</summary>
+    public sealed record AlreadyPresent(string RunId, bool InHistory = true) : ImportResult;
 
     /// <summary>A serve-only replica never writes the history or the checkpoints.</summary>
     public sealed record Disabled : ImportResult;
@@ -69,7 +69,7 @@ public sealed partial class RunImporter(
             var reader = new RunArchiveReader(json.Options, max, runId => store.Get(runId) is not null || Directory.Exists(Path.Combine(checkpoints.Root, runId)));
             return reader.Unpack(upload, staging) switch
             {
-                RunArchiveReader.Result.Present present => new ImportResult.AlreadyPresent(present.RunId),
+                RunArchiveReader.Result.Present present => new ImportResult.AlreadyPresent(present.RunId, store.Get(present.RunId) is not null),
                 RunArchiveReader.Result.Staged staged => Commit(staged),
                 _ => throw new InvalidOperationException("Unknown unpack result."),
             };

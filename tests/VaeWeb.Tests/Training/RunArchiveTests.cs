@@ -166,4 +166,18 @@ public class RunArchiveTests(RunArchiveFixture fixture)
         Assert.Contains("Vae:Training:Enabled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(replica.StateDirectory, "checkpoints", fixture.RunId)));
     }
+
+    [Fact]
+    public async Task A_checkpoint_folder_without_its_run_is_a_409_problem_that_says_to_remove_it()
+    {
+        using var fresh = new VaeWebFactory();
+        using var client = fresh.CreateClient();
+        Directory.CreateDirectory(Path.Combine(fresh.StateDirectory, "checkpoints", fixture.RunId));
+
+        using var response = await client.PostAsync("/runs/import", RunExports.Body(fixture.Export));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("remove that folder", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await client.GetFromJsonAsync<List<RunRecord>>("/runs", VaeWebFactory.Json) ?? []);
+    }
 }
