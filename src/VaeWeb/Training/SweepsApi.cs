@@ -25,6 +25,7 @@ public sealed record SweepRun(
     SampleQualityReport? SampleQuality);
 
 /// <summary>A sweep as <c>GET /sweeps/{id}</c> gives it: its request and one row per run, in queue order.</summary>
+/// <param name="Finished">Runs no longer queued or running (completed, cancelled, failed, or interrupted and waiting for a resume).</param>
 public sealed record SweepResponse(
     string SweepId,
     DateTimeOffset CreatedAt,

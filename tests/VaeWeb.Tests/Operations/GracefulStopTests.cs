@@ -20,7 +20,8 @@ public class GracefulStopTests
         using (var service = ServiceProcess.Start(settings))
         {
             await service.WaitUntilUpAsync();
-            using var start = await service.Client.PostAsJsonAsync("/train", new { epochs = 20, seed = 1 }, VaeWebFactory.Json);
+            // Batches of 16: 32 steps an epoch, so the poll below catches the run mid-epoch even on a loaded machine.
+            using var start = await service.Client.PostAsJsonAsync("/train", new { epochs = 20, seed = 1, batchSize = 16 }, VaeWebFactory.Json);
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
             // Well inside the second epoch: one epoch checkpointed and some steps taken since.
             var running = await service.WaitForStatusAsync(s => s.Epoch == 2 && s.Step >= 2 && s.Step < s.StepsPerEpoch);
