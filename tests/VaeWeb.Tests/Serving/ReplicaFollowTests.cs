@@ -47,7 +47,14 @@ public class ReplicaFollowTests
         var served = await WaitForVersionAsync(replicaClient, run.ModelVersion!);
         using var samples = await replicaClient.GetAsync("/samples?n=4");
         var runs = await replicaClient.GetFromJsonAsync<List<RunRecord>>("/runs", VaeWebFactory.Json);
+        // The epoch's checkpoint is written before the run is recorded completed: the replica may
+        // serve e2 one look (FollowInterval) before its history says so.
         var status = await replicaClient.GetFromJsonAsync<RunStatus>("/train", VaeWebFactory.Json);
+        for (var look = 0; look < 50 && status!.State != RunState.Completed; look++)
+        {
+            await Task.Delay(100);
+            status = await replicaClient.GetFromJsonAsync<RunStatus>("/train", VaeWebFactory.Json);
+        }
 
         Assert.Equal($"{run.RunId}.e2", served);
         Assert.Equal(HttpStatusCode.OK, samples.StatusCode);
