@@ -23,13 +23,14 @@ public sealed partial class SampleQuality : IDisposable
     private readonly Samplers samplers;
     private readonly ModelDatasets datasets;
     private readonly ModelHost models;
+    private readonly ServedModels served;
     private readonly TrainingStatusFeed feed;
     private readonly IOptions<VaeOptions> options;
     private readonly ILogger<SampleQuality> logger;
 
-    public SampleQuality(JudgeStore judges, Samplers samplers, ModelDatasets datasets, ModelHost models, TrainingStatusFeed feed, IOptions<VaeOptions> options, ILogger<SampleQuality> logger)
+    public SampleQuality(JudgeStore judges, Samplers samplers, ModelDatasets datasets, ModelHost models, ServedModels served, TrainingStatusFeed feed, IOptions<VaeOptions> options, ILogger<SampleQuality> logger)
     {
-        (this.judges, this.samplers, this.datasets, this.models, this.feed, this.options, this.logger) = (judges, samplers, datasets, models, feed, options, logger);
+        (this.judges, this.samplers, this.datasets, this.models, this.served, this.feed, this.options, this.logger) = (judges, samplers, datasets, models, served, feed, options, logger);
         models.Published += Retain;
     }
 
@@ -68,7 +69,7 @@ public sealed partial class SampleQuality : IDisposable
         return Describe(MeasureAsync(modelVersion));
     }
 
-    /// <summary>Measures <paramref name="modelVersion"/> once (later calls share the first), if it is still the serving version when its turn comes.</summary>
+    /// <summary>Measures <paramref name="modelVersion"/> once (later calls share the first): the serving model, or any run's checkpoint (loaded through <see cref="ServedModels"/>).</summary>
     public Task<SampleQualityReport> MeasureAsync(string modelVersion) =>
         reports.GetOrAdd(modelVersion, version => new Lazy<Task<SampleQualityReport>>(() => MeasureNowAsync(version))).Value;
 
@@ -78,11 +79,9 @@ public sealed partial class SampleQuality : IDisposable
         return await Task.Factory.StartNew(
             () =>
             {
-                using var lease = models.TryAcquire();
-                if (lease is null || lease.Model.Version != version)
-                {
-                    throw new InvalidOperationException($"Model version {version} is no longer served; only the serving version is scored.");
-                }
+                // The serving model when it is this version; otherwise its checkpoint (a sweep's runs
+                // finish one after another while the next one already serves).
+                using var lease = served.Acquire(version);
 
                 TorchThreads.ForThisThread(1);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();

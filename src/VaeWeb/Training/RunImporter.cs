@@ -113,6 +113,7 @@ public sealed partial class RunImporter(
             // The run is imported either way: it serves with model=, or after the next restart.
             LogNotServed(e, run.RunId);
         }
+
         return new ImportResult.Imported(store.Get(run.RunId) ?? run);
     }
 

@@ -6,11 +6,19 @@ namespace VaeWeb.Training;
 
 /// <summary>
 /// When a run completes, scores its final model's samples with the judge and stores the scores with
-/// the run (so the run history compares runs by what they draw, not only by loss). Also scores the
-/// last completed run at start-up if it has no scores yet. Only the trainer records.
+/// the run (so the run history compares runs by what they draw, not only by loss). It looks for
+/// completed runs without scores at start-up and whenever the status feed shows a run completing or
+/// a new run starting, so the runs of a queue or a sweep, which follow each other at once, are all
+/// scored (each from its own checkpoint). Only the trainer records.
 /// </summary>
 public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQuality quality, RunStore runs, IOptions<VaeOptions> options, ILogger<RunQualityRecorder> logger) : BackgroundService
 {
+    /// <summary>How far back in the history a look goes.</summary>
+    private const int RecentRuns = 50;
+
+    // Versions tried once: a failure is logged, not retried on every status.
+    private readonly HashSet<string> tried = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Judge.Enabled || !options.Value.Training.Enabled)
@@ -18,14 +26,29 @@ public sealed partial class RunQualityRecorder(TrainingStatusFeed feed, SampleQu
             return;
         }
 
+        string? lastRun = null;
         await foreach (var status in feed.Subscribe(stoppingToken))
         {
-            if (status is { State: RunState.Completed, RunId: { } runId, ModelVersion: { } version } && version.StartsWith(runId + ".", StringComparison.Ordinal) && runs.Get(runId)?.SampleQuality is null)
+            if (status.RunId == lastRun && status.State != RunState.Completed)
+            {
+                continue;
+            }
+
+            lastRun = status.RunId;
+            foreach (var (runId, version) in Unscored())
             {
                 await RecordAsync(runId, version, stoppingToken);
             }
         }
     }
+
+    /// <summary>Completed runs of the recent history that have no scores yet, with their final model version.</summary>
+    private List<(string RunId, string Version)> Unscored() =>
+        [.. runs.List(RecentRuns)
+            .Where(r => r is { State: RunState.Completed, SampleQuality: null, Epochs.Count: > 0 })
+            .Select(r => (r.RunId, Version: r.Epochs[^1].ModelVersion))
+            .Where(r => r.Version is not null && tried.Add(r.Version))
+            .Select(r => (r.RunId, r.Version!))];
 
     /// <summary>One run's scores; a failure is logged and never stops the loop.</summary>
     private async Task RecordAsync(string runId, string version, CancellationToken stoppingToken)

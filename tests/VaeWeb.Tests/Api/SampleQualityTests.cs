@@ -70,6 +70,23 @@ public class SampleQualityTests(JudgedServiceFixture service) : IClassFixture<Ju
     }
 
     [Fact]
+    public async Task Each_run_of_a_sweep_gets_its_own_scores_though_the_next_one_starts_at_once()
+    {
+        using var response = await service.Client.PostAsJsonAsync("/sweeps", new { @base = new { epochs = 1 }, grid = new { seed = new[] { 41, 42 } } });
+        response.EnsureSuccessStatusCode();
+        var sweepId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sweepId").GetString();
+
+        var table = await PollAsync($"/sweeps/{sweepId}", root =>
+            root.GetProperty("runs").EnumerateArray().All(r => r.TryGetProperty("sampleQuality", out var q) && q.ValueKind == JsonValueKind.Object) ? root : (JsonElement?)null);
+
+        foreach (var row in table.GetProperty("runs").EnumerateArray())
+        {
+            var version = row.GetProperty("sampleQuality").GetProperty("modelVersion").GetString();
+            Assert.Equal(row.GetProperty("runId").GetString() + ".e1", version);
+        }
+    }
+
+    [Fact]
     public async Task The_judge_is_kept_in_the_state_directory_once_trained()
     {
         await PollAsync("/model", root => root.GetProperty("sampleQuality").GetProperty("state").GetString() == "ready" ? root : (JsonElement?)null);

@@ -136,4 +136,34 @@ public class RunArchiveTests(RunArchiveFixture fixture)
         await response.AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Empty(await client.GetFromJsonAsync<List<RunRecord>>("/runs", VaeWebFactory.Json) ?? []);
     }
+
+    [Fact]
+    public async Task An_imported_run_can_be_resumed_there_with_its_optimiser_state_and_epoch_counter()
+    {
+        using var fresh = new VaeWebFactory();
+        using var client = fresh.CreateClient();
+        using var import = await client.PostAsync("/runs/import", RunExports.Body(fixture.Export));
+        Assert.Equal(HttpStatusCode.Created, import.StatusCode);
+
+        using var resume = await client.PostAsync("/train", new StringContent($$"""{"resume": "{{fixture.RunId}}", "epochs": 3}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var done = await fresh.WaitForStatusAsync(client, s => s.RunId == fixture.RunId && s.State == RunState.Completed);
+        Assert.Equal($"{fixture.RunId}.e3", done.ModelVersion);
+        var run = await client.GetFromJsonAsync<RunRecord>($"/runs/{fixture.RunId}", VaeWebFactory.Json);
+        Assert.Equal([1, 2, 3], run!.Epochs.Select(e => e.Epoch));
+    }
+
+    [Fact]
+    public async Task A_serve_only_replica_refuses_an_import_with_403()
+    {
+        using var replica = new ConfiguredFactory(new Dictionary<string, string?> { ["Vae:Training:Enabled"] = "false" });
+        using var client = replica.CreateClient();
+
+        using var response = await client.PostAsync("/runs/import", RunExports.Body(fixture.Export));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("Vae:Training:Enabled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(replica.StateDirectory, "checkpoints", fixture.RunId)));
+    }
 }

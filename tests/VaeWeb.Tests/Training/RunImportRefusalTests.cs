@@ -35,6 +35,21 @@ public class RunImportRefusalTests(RunArchiveFixture fixture)
     }
 
     [Fact]
+    public async Task A_byte_flipped_in_the_file_itself_is_a_400_problem_naming_the_weights_entry()
+    {
+        // Entries are stored, so the weights lie in the file as they are: damage one of their bytes in place.
+        var weights = RunExports.Entries(fixture.Export).Single(e => e.Name == Weights).Bytes;
+        var damaged = fixture.Export.ToArray();
+        var at = damaged.AsSpan().IndexOf(weights.AsSpan(weights.Length / 2, 64)) + 32;
+        Assert.True(at >= 32, "the weights should be stored verbatim in the export");
+        damaged[at] ^= 0x40;
+
+        var problem = await RefusedAsync(damaged, HttpStatusCode.BadRequest);
+
+        Assert.Contains(Weights, Detail(problem), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_manifest_hash_that_does_not_match_its_entry_is_a_400_problem_naming_the_entry()
     {
         var tampered = RunExports.Replace(fixture.Export, "manifest.json", bytes =>
