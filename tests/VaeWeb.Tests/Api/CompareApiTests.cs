@@ -167,3 +167,32 @@ public class CompareAccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
+
+public class RunComparisonTests
+{
+    private static EpochMetrics Epoch(int epoch, double testLoss) => new(epoch, testLoss + 1, testLoss - 2, 2, testLoss, testLoss - 2, 2, 1, 100, $"r.e{epoch}");
+
+    private static RunRecord Run(string id, params EpochMetrics[] epochs) =>
+        new(id, RunState.Completed, new RunParameters(epochs.Length, 64, 0.001, 8, 1, VaeWeb.Vae.Model.Likelihood.Gaussian, "tiny", 0), DateTimeOffset.UnixEpoch, null, null, null, epochs);
+
+    [Fact]
+    public void A_run_without_epochs_gives_an_empty_axis_and_no_final_figures()
+    {
+        var comparison = RunComparison.Of([Run("queued")]);
+
+        Assert.Empty(comparison.Epochs);
+        Assert.Null(comparison.Runs[0].Final);
+        Assert.Empty(comparison.Runs[0].Curves.TestLoss);
+    }
+
+    [Fact]
+    public void An_epoch_recorded_twice_shows_its_last_record_and_a_missing_one_is_null()
+    {
+        var comparison = RunComparison.Of([Run("a", Epoch(1, 50), Epoch(3, 40), Epoch(3, 39)), Run("b", Epoch(1, 60))]);
+
+        Assert.Equal([1, 2, 3], comparison.Epochs);
+        Assert.Equal([50, null, 39], comparison.Runs[0].Curves.TestLoss);
+        Assert.Equal(39, comparison.Runs[0].Final!.TestLoss);
+        Assert.Equal([60, null, null], comparison.Runs[1].Curves.TestLoss);
+    }
+}

@@ -34,7 +34,11 @@ public sealed record ComparedRun(
     RunCurves Curves)
 {
     public static ComparedRun Of(RunRecord run, int epochs) =>
-        new(run.RunId, run.State, run.Parameters, run.Epochs.MaxBy(e => e.Epoch), run.SampleQuality, RunCurves.Of(run.Epochs, epochs));
+        new(run.RunId, run.State, run.Parameters, LastEpoch(run.Epochs), run.SampleQuality, RunCurves.Of(run.Epochs, epochs));
+
+    /// <summary>The highest epoch's metrics, its last record if it has two (as the curves take it).</summary>
+    private static EpochMetrics? LastEpoch(IReadOnlyList<EpochMetrics> epochs) =>
+        epochs.Aggregate((EpochMetrics?)null, (last, e) => last is null || e.Epoch >= last.Epoch ? e : last);
 }
 
 /// <summary>
