@@ -192,6 +192,7 @@ public class ServingPinTests
             Assert.Equal(HttpStatusCode.OK, unpin.StatusCode);
             Assert.Equal(new ServingState(null, $"{second}.e1"), await ServingAsync(client));
             Assert.Equal($"{second}.e1", await DefaultVersionAsync(client));
+            Assert.Equal($"{second}.e1", (await client.GetFromJsonAsync<RunStatus>("/train", VaeWebFactory.Json))!.ModelVersion);
         }
     }
 

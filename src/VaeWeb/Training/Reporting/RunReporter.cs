@@ -6,13 +6,25 @@ namespace VaeWeb.Training;
 /// <summary>
 /// Reporting: what <c>GET /train</c> and its event stream show. Turns the history's records, the
 /// trainer's steps and its finished epochs into <see cref="RunStatus"/> and publishes them on the
-/// <see cref="TrainingStatusFeed"/>. Holds no state of its own beyond the feed.
+/// <see cref="TrainingStatusFeed"/>. Holds no state of its own beyond the feed. Every status it
+/// publishes says the version serving at that moment, and a model swapped in (a new epoch, a pin,
+/// an unpin) is announced at once, so the page's "Serving model" never names one that is not.
 /// </summary>
-public sealed class RunReporter(TrainingStatusFeed feed, RunStore store, ModelHost modelHost)
+public sealed class RunReporter
 {
+    private readonly TrainingStatusFeed feed;
+    private readonly RunStore store;
+    private readonly ModelHost modelHost;
+
+    public RunReporter(TrainingStatusFeed feed, RunStore store, ModelHost modelHost)
+    {
+        (this.feed, this.store, this.modelHost) = (feed, store, modelHost);
+        modelHost.Published += _ => Publish(feed.Current);
+    }
+
     public RunStatus Current => feed.Current;
 
-    public void Publish(RunStatus status) => feed.Publish(status);
+    public void Publish(RunStatus status) => feed.Publish(status with { ModelVersion = modelHost.CurrentVersion ?? status.ModelVersion });
 
     /// <summary>
     /// Makes the last run in the history the status <c>GET /train</c> shows: at start-up, and on a
@@ -24,7 +36,7 @@ public sealed class RunReporter(TrainingStatusFeed feed, RunStore store, ModelHo
         var recent = store.List(1);
         if (recent.Count > 0)
         {
-            feed.Publish(StatusOf(recent[0]));
+            Publish(StatusOf(recent[0]));
         }
     }
 
@@ -68,7 +80,7 @@ public sealed class RunReporter(TrainingStatusFeed feed, RunStore store, ModelHo
     public void Step(RunStatus epochStatus, StepProgress step, int epochs, int trainCount, int batchSize)
     {
         var remainingImages = ((long)(epochs - step.Epoch) * trainCount) + ((long)(step.StepsPerEpoch - step.Step) * batchSize);
-        feed.Publish(epochStatus with
+        Publish(epochStatus with
         {
             Epoch = step.Epoch,
             Step = step.Step,
@@ -95,14 +107,13 @@ public sealed class RunReporter(TrainingStatusFeed feed, RunStore store, ModelHo
             TestKl = result.Test.Kl,
             ImagesPerSecond = result.ImagesPerSecond,
             EtaSeconds = (epochs - result.Epoch) * result.Duration.TotalSeconds,
-            // What serves now: the new epoch, unless a version is pinned.
-            ModelVersion = modelHost.CurrentVersion ?? version,
+            ModelVersion = version,
         };
-        feed.Publish(status);
+        Publish(status);
         return status;
     }
 
     /// <summary>The run's end, with the version that serves after it.</summary>
     public void Finished(RunStatus status, RunState state, DateTimeOffset finishedAt, string? error) =>
-        feed.Publish(status with { State = state, FinishedAt = finishedAt, Error = error, EtaSeconds = null, ModelVersion = modelHost.CurrentVersion });
+        Publish(status with { State = state, FinishedAt = finishedAt, Error = error, EtaSeconds = null });
 }
