@@ -22,7 +22,6 @@ public sealed partial class CheckpointFollower(
     ServedModels served,
     RunStore runs,
     RunReporter reporter,
-    LayerFormSelection layerForms,
     TimeProvider time,
     ILogger<CheckpointFollower> logger) : BackgroundService
 {
@@ -99,7 +98,7 @@ public sealed partial class CheckpointFollower(
             try
             {
                 var checkpoint = new Checkpoint(candidate.RunDirectory, candidate.Stem, metadata);
-                models.PublishNewest(() => InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads));
+                models.PublishNewest(() => served.LoadCheckpoint(checkpoint));
                 servedCreatedAt = candidate.CreatedAt;
                 var lag = time.GetUtcNow() - new DateTimeOffset(candidate.Seen.Written, TimeSpan.Zero);
                 LogSwapped(metadata.ModelVersion, lag.TotalMilliseconds);

@@ -53,7 +53,7 @@ public sealed partial class ServedModels(
             serving.Dispose();
         }
 
-        return cache.Acquire(found.Version, () => Load(found));
+        return cache.Acquire(found.Version, () => LoadVerified(found));
     }
 
     /// <summary>The checkpoint <paramref name="name"/> names, without loading it.</summary>
@@ -97,7 +97,7 @@ public sealed partial class ServedModels(
     public ServingState Pin(string name)
     {
         var found = Find(name);
-        host.Pin(Load(found));
+        host.Pin(LoadVerified(found));
         WritePin(found.Version);
         LogPinned(found.Version);
         return State;
@@ -129,7 +129,7 @@ public sealed partial class ServedModels(
         {
             try
             {
-                host.Pin(Load(Find(pinned)));
+                host.Pin(LoadVerified(Find(pinned)));
                 LogPinned(pinned);
                 return;
             }
@@ -162,7 +162,7 @@ public sealed partial class ServedModels(
             }
             else
             {
-                host.Pin(Load(Find(pinned)));
+                host.Pin(LoadVerified(Find(pinned)));
             }
 
             return true;
@@ -174,7 +174,12 @@ public sealed partial class ServedModels(
         }
     }
 
-    private InferenceModel Load(ModelLocation found)
+    /// <summary>Loads a checkpoint that verified, with this CPU's layer forms and the serving thread count.</summary>
+    public InferenceModel LoadCheckpoint(Checkpoint checkpoint) =>
+        InferenceModel.Load(checkpoint.Metadata.Config.Model, checkpoint.WeightsPath, checkpoint.Metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads);
+
+    /// <summary>Verifies what serving reads of <paramref name="found"/> against its manifest, then loads it; 404 on <c>model</c> when either fails.</summary>
+    public InferenceModel LoadVerified(ModelLocation found)
     {
         var problem = CheckpointFiles.Verify(found.Directory, found.Stem, out var metadata, includeOptimizer: false);
         if (problem is not null || metadata is null)
@@ -185,7 +190,7 @@ public sealed partial class ServedModels(
         var checkpoint = new Checkpoint(found.Directory, found.Stem, metadata);
         try
         {
-            return InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads);
+            return LoadCheckpoint(checkpoint);
         }
         catch (Exception e)
         {
@@ -204,7 +209,7 @@ public sealed partial class ServedModels(
             try
             {
                 var metadata = checkpoint.Metadata;
-                var model = InferenceModel.Load(metadata.Config.Model, checkpoint.WeightsPath, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads);
+                var model = LoadCheckpoint(checkpoint);
                 LogCheckpointLoaded(metadata.ModelVersion);
                 return model;
             }

@@ -28,7 +28,19 @@ public sealed record RunParameters(
     int Conv1Channels = 32,
     int Conv2Channels = 64,
     int HiddenUnits = 128,
-    Precision Precision = Precision.Fp32);
+    Precision Precision = Precision.Fp32)
+{
+    /// <summary>The model these parameters describe, as the trainer builds it.</summary>
+    public ModelConfig ToModelConfig() => new()
+    {
+        LatentDim = LatentDim,
+        Beta = Beta,
+        Likelihood = Likelihood,
+        Conv1Channels = Conv1Channels,
+        Conv2Channels = Conv2Channels,
+        HiddenUnits = HiddenUnits,
+    };
+}
 
 /// <summary>Metrics of one finished epoch, as stored and served.</summary>
 public sealed record EpochMetrics(

@@ -47,7 +47,7 @@ public sealed partial class RunStore
 
             foreach (var epoch in run.Epochs)
             {
-                InsertEpoch(connection, run.RunId, epoch);
+                WriteEpoch(connection, run.RunId, epoch);
             }
 
             if (run.SampleQuality is { } quality)
@@ -66,27 +66,6 @@ public sealed partial class RunStore
 
         Publish();
         return true;
-    }
-
-    private static void InsertEpoch(SqliteConnection connection, string runId, EpochMetrics metrics)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO epochs (run_id, epoch, loss, reconstruction, kl, test_loss, test_reconstruction, test_kl, seconds, images_per_second, model_version)
-            VALUES ($run, $epoch, $loss, $recon, $kl, $tloss, $trecon, $tkl, $seconds, $ips, $version)
-            """;
-        command.Parameters.AddWithValue("$run", runId);
-        command.Parameters.AddWithValue("$epoch", metrics.Epoch);
-        command.Parameters.AddWithValue("$loss", metrics.Loss);
-        command.Parameters.AddWithValue("$recon", metrics.Reconstruction);
-        command.Parameters.AddWithValue("$kl", metrics.Kl);
-        command.Parameters.AddWithValue("$tloss", metrics.TestLoss);
-        command.Parameters.AddWithValue("$trecon", metrics.TestReconstruction);
-        command.Parameters.AddWithValue("$tkl", metrics.TestKl);
-        command.Parameters.AddWithValue("$seconds", metrics.Seconds);
-        command.Parameters.AddWithValue("$ips", metrics.ImagesPerSecond);
-        command.Parameters.AddWithValue("$version", (object?)metrics.ModelVersion ?? DBNull.Value);
-        command.ExecuteNonQuery();
     }
 
     private static string? StampOrNull(DateTimeOffset? at) => at is { } time ? Stamp(time) : null;

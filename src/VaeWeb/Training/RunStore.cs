@@ -138,7 +138,17 @@ public sealed partial class RunStore
     public void AddEpoch(string runId, EpochMetrics metrics)
     {
         EnsureTrainer();
-        using var connection = Open();
+        using (var connection = Open())
+        {
+            WriteEpoch(connection, runId, metrics);
+        }
+
+        Publish();
+    }
+
+    /// <summary>One epoch row (replacing one recorded before for the same epoch, as a resume retrains it).</summary>
+    private static void WriteEpoch(SqliteConnection connection, string runId, EpochMetrics metrics)
+    {
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT OR REPLACE INTO epochs (run_id, epoch, loss, reconstruction, kl, test_loss, test_reconstruction, test_kl, seconds, images_per_second, model_version)
@@ -156,7 +166,6 @@ public sealed partial class RunStore
         command.Parameters.AddWithValue("$ips", metrics.ImagesPerSecond);
         command.Parameters.AddWithValue("$version", (object?)metrics.ModelVersion ?? DBNull.Value);
         command.ExecuteNonQuery();
-        Publish();
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public static class RunArchiveContent
             throw Invalid(RunArchiveFormat.CheckpointEntry(runId, stem, CheckpointStore.ManifestSuffix), $"Checkpoint {stem} does not verify against its own manifest: {problem}.");
         }
 
-        var config = ModelConfigOf(parameters);
+        var config = parameters.ToModelConfig();
         if (metadata.RunId != runId || CheckpointStore.StemFor(metadata.Epoch, metadata.Step) != stem || metadata.Config?.Model != config)
         {
             throw Invalid(
@@ -117,17 +117,6 @@ public static class RunArchiveContent
             throw Invalid(weights, $"'{weights}' does not load into the model {RunArchiveFormat.RunEntry} describes ({config}): {e.Message}");
         }
     }
-
-    /// <summary>The model a run's parameters describe, as the trainer builds it.</summary>
-    private static ModelConfig ModelConfigOf(RunParameters p) => new()
-    {
-        LatentDim = p.LatentDim,
-        Beta = p.Beta,
-        Likelihood = p.Likelihood,
-        Conv1Channels = p.Conv1Channels,
-        Conv2Channels = p.Conv2Channels,
-        HiddenUnits = p.HiddenUnits,
-    };
 
     private static BadInputException Invalid(string entry, string message) => BadInputException.Invalid(entry, message);
 }

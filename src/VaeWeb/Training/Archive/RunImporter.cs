@@ -31,7 +31,6 @@ public sealed partial class RunImporter(
     CheckpointStore checkpoints,
     ModelHost modelHost,
     ServedModels served,
-    LayerFormSelection layerForms,
     JsonSerializerOptionsProvider json,
     ILogger<RunImporter> logger) : IDisposable
 {
@@ -128,16 +127,17 @@ public sealed partial class RunImporter(
             return;
         }
 
-        var found = served.Find(runId);
-        if (CheckpointFiles.Verify(found.Directory, found.Stem, out var metadata, includeOptimizer: false) is not null || metadata is null)
+        try
         {
-            return;
+            var found = served.Find(runId);
+            if (modelHost.PublishNewest(() => served.LoadVerified(found)))
+            {
+                LogServing(found.Version);
+            }
         }
-
-        var weights = new Checkpoint(found.Directory, found.Stem, metadata).WeightsPath;
-        if (modelHost.PublishNewest(() => InferenceModel.Load(metadata.Config.Model, weights, metadata.ModelVersion, layerForms.Forms, options.Value.Serving.Threads)))
+        catch (BadInputException)
         {
-            LogServing(metadata.ModelVersion);
+            // The run is imported; its model not serving yet is no reason to refuse it (model= says why).
         }
     }
 

@@ -146,15 +146,7 @@ public sealed partial class RunExecutor(
         Seed = p.Seed,
         Precision = p.Precision,
         Threads = Training.Threads,
-        Model = new ModelConfig
-        {
-            LatentDim = p.LatentDim,
-            Beta = p.Beta,
-            Likelihood = p.Likelihood,
-            Conv1Channels = p.Conv1Channels,
-            Conv2Channels = p.Conv2Channels,
-            HiddenUnits = p.HiddenUnits,
-        },
+        Model = p.ToModelConfig(),
     };
 
     private static EpochMetrics ToMetrics(EpochResult r, string version) => new(
