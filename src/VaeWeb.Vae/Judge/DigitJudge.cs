@@ -61,7 +61,7 @@ public sealed class DigitJudge : Module<Tensor, Tensor>
     {
         TorchThreads.ForThisThread(threads);
         DigitJudge judge;
-        lock (VaeWeb.Vae.Training.Trainer.InitLock)
+        lock (VaeWeb.Vae.Model.ConvVae.InitLock)
         {
             manual_seed(seed);
             judge = new DigitJudge();

@@ -20,14 +20,26 @@ public readonly record struct VaeOutput(Tensor Logits, Tensor Mu, Tensor LogVar)
 /// </summary>
 public sealed class ConvVae : Module<Tensor, VaeOutput>
 {
+    /// <summary>
+    /// Layer construction draws its initial weights from LibTorch's one global generator. Every
+    /// construction takes this lock, so a model built only to load weights into (serving, a replica, the
+    /// CPU self-check) can never take draws from between a seeded trainer's <c>manual_seed</c> and its
+    /// own construction; seeded builders (the trainer, the judge) hold it around both.
+    /// </summary>
+    internal static readonly Lock InitLock = new();
+
     private readonly Encoder encoder;
     private readonly Decoder decoder;
 
     public ConvVae(ModelConfig config, LayerForms? forms = null) : base(nameof(ConvVae))
     {
         Config = config;
-        encoder = new Encoder(config, forms);
-        decoder = new Decoder(config, forms);
+        lock (InitLock)
+        {
+            encoder = new Encoder(config, forms);
+            decoder = new Decoder(config, forms);
+        }
+
         RegisterComponents();
     }
 

@@ -20,8 +20,6 @@ public sealed class Trainer : IDisposable
 {
     // Small enough that the trainer pauses for waiting requests every few tens of milliseconds.
     private const int EvaluationBatch = 250;
-    /// <summary>Held while seeding LibTorch's global generator and drawing initial weights, by every model built that way.</summary>
-    internal static readonly Lock InitLock = new();
 
     private readonly DigitDataset data;
     private readonly Generator generator;
@@ -37,8 +35,8 @@ public sealed class Trainer : IDisposable
         }
 
         // Weight initialisation draws from LibTorch's global generator; seed it and build the model
-        // under one lock so a concurrent construction elsewhere cannot interleave its draws.
-        lock (InitLock)
+        // under the construction lock so no other construction can interleave its draws.
+        lock (ConvVae.InitLock)
         {
             manual_seed(config.Seed);
             Model = new ConvVae(config.Model, forms);
